@@ -1,11 +1,10 @@
-import { CodeUnitTrie } from './code-unit-trie.js';
+import { DoubleArrayTrie } from './double-array-trie.js';
 import { TokenizerError } from './errors.js';
 import { type ModelProto, PieceType } from './model-proto.js';
 
 const float32Max = 3.4028234663852886e38;
 /** FLT_MIN, the C++ library's (odd) starting value for the largest score. */
 const float32MinNormal = 1.1754943508222875e-38;
-const encoder = new TextEncoder();
 
 function invalid(message: string): never {
   throw new TokenizerError('MODEL_INVALID', `Not a valid SentencePiece model: ${message}.`);
@@ -32,9 +31,9 @@ export class Vocabulary {
   /** Code point count of each piece. */
   readonly characterLengths: Int32Array;
   /** NORMAL, USER_DEFINED and UNUSED pieces: what a segmenter can match in text. */
-  readonly matchable: CodeUnitTrie;
+  readonly matchable: DoubleArrayTrie;
   /** The user-defined symbols, matched verbatim before normalization, or undefined. */
-  readonly userDefined: CodeUnitTrie | undefined;
+  readonly userDefined: DoubleArrayTrie | undefined;
   /** Id of each byte 0..255 when the model has byte pieces, else -1. */
   readonly byteIds: Int32Array;
   readonly unknownId: number;
@@ -61,9 +60,19 @@ export class Vocabulary {
       if (type < PieceType.normal || type > PieceType.byte) invalid(`piece ${id} has unknown type ${type}`);
       this.scores[id] = score;
       this.types[id] = type;
-      this.byteLengths[id] = encoder.encode(piece).length;
+      let bytes = 0;
       let characters = 0;
-      for (const _ of piece) characters++;
+      for (let index = 0; index < piece.length; index++) {
+        const unit = piece.charCodeAt(index);
+        characters++;
+        if (unit < 0x80) bytes += 1;
+        else if (unit < 0x800) bytes += 2;
+        else if (unit >= 0xd800 && unit <= 0xdbff && (piece.charCodeAt(index + 1) & 0xfc00) === 0xdc00) {
+          bytes += 4;
+          index++;
+        } else bytes += 3;
+      }
+      this.byteLengths[id] = bytes;
       this.characterLengths[id] = characters;
       const matchable =
         type === PieceType.normal || type === PieceType.userDefined || type === PieceType.unused;
@@ -93,8 +102,8 @@ export class Vocabulary {
     this.unknownId = unknownId;
     this.minScore = minScore;
     this.maxScore = maxScore;
-    this.matchable = new CodeUnitTrie(this.matchableIds);
-    this.userDefined = userDefined.length > 0 ? new CodeUnitTrie(userDefined) : undefined;
+    this.matchable = new DoubleArrayTrie(this.matchableIds);
+    this.userDefined = userDefined.length > 0 ? new DoubleArrayTrie(userDefined) : undefined;
   }
 
   get size(): number {

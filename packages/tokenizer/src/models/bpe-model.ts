@@ -1,4 +1,4 @@
-import { CodeUnitTrie } from '../code-unit-trie.js';
+import { DoubleArrayTrie } from '../double-array-trie.js';
 import type { Vocabulary } from '../vocabulary.js';
 import { characterLength, type SegmentationModel, type Segments } from './segments.js';
 import { StdPriorityQueue } from './std-priority-queue.js';
@@ -21,12 +21,12 @@ export class BpeModel implements SegmentationModel {
   /** The id of the matchable piece spelled by `units[start..end)`, or -1. */
   private lookup(units: Uint16Array, start: number, end: number): number {
     const trie = this.vocabulary.matchable;
-    let node = CodeUnitTrie.root;
+    let node = DoubleArrayTrie.root;
     for (let index = start; index < end; index++) {
       node = trie.child(node, units[index]!);
       if (node < 0) return -1;
     }
-    return trie.values[node]!;
+    return trie.value(node);
   }
 
   encode(units: Uint16Array, length: number, output: Segments): void {

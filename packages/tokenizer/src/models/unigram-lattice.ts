@@ -1,4 +1,4 @@
-import { CodeUnitTrie } from '../code-unit-trie.js';
+import { DoubleArrayTrie } from '../double-array-trie.js';
 import type { Vocabulary } from '../vocabulary.js';
 import { characterLength, type ScoredSegmentation, Segments } from './segments.js';
 import { StdPriorityQueue } from './std-priority-queue.js';
@@ -65,12 +65,12 @@ export class UnigramLattice {
     for (let start = 0; start < length; ) {
       const characterSize = characterLength(units, start, length);
       let hasSingleCharacter = false;
-      let node = CodeUnitTrie.root;
+      let node = DoubleArrayTrie.root;
       for (let end = start; end < length; ) {
         node = trie.child(node, units[end]!);
         if (node < 0) break;
         end++;
-        const id = trie.values[node]!;
+        const id = trie.value(node);
         if (id < 0 || vocabulary.isUnused(id)) continue;
         const score = vocabulary.isUserDefined(id)
           ? fround(fround(vocabulary.characterLengths[id]! * maxScore) + 1)

@@ -1,7 +1,7 @@
-import { CodeUnitTrie } from '../code-unit-trie.js';
+import { DoubleArrayTrie } from '../double-array-trie.js';
 import type { Vocabulary } from '../vocabulary.js';
 import { UnigramLattice } from './unigram-lattice.js';
-import { characterLength, type ScoredSegmentation, type SegmentationModel, Segments } from './segments.js';
+import { type ScoredSegmentation, type SegmentationModel, Segments } from './segments.js';
 
 /** The C++ library's penalty below the lowest score for an unknown character. */
 const unknownPenalty = 10;
@@ -38,7 +38,8 @@ export class UnigramModel implements SegmentationModel {
     bestScores[0] = 0;
     const vocabulary = this.vocabulary;
     const trie = vocabulary.matchable;
-    const values = trie.values;
+    const codes = trie.codes;
+    const data = trie.data;
     const scores = vocabulary.scores;
     const types = vocabulary.types;
     const byteLengths = vocabulary.byteLengths;
@@ -49,14 +50,20 @@ export class UnigramModel implements SegmentationModel {
     let start = 0;
     while (start < length) {
       const base = bestScores[start]!;
-      const characterSize = characterLength(units, start, length);
+      const first = units[start]!;
+      const characterSize =
+        first >= 0xd800 && first <= 0xdbff && start + 1 < length && (units[start + 1]! & 0xfc00) === 0xdc00 ? 2 : 1;
       let hasSingleCharacter = false;
-      let node = CodeUnitTrie.root;
+      let node = DoubleArrayTrie.root;
       for (let end = start; end < length; ) {
-        node = trie.child(node, units[end]!);
-        if (node < 0) break;
+        // One step of the double-array trie (DoubleArrayTrie.child, inlined).
+        const code = codes[units[end]!]!;
+        if (code === 0) break;
+        const next = data[node]! + code;
+        if (data[next + 1] !== node) break;
+        node = next;
         end++;
-        const id = values[node]!;
+        const id = data[node + 2]!;
         if (id < 0) continue;
         const type = types[id]!;
         if (type === 5 /* unused */) continue;

@@ -1,7 +1,7 @@
-import { CodeUnitTrie } from '../code-unit-trie.js';
+import { DoubleArrayTrie } from '../double-array-trie.js';
 import type { NormalizerSpec } from '../model-proto.js';
 import { toWellFormed } from '../well-formed.js';
-import { readPrecompiledCharsmap } from './precompiled-charsmap.js';
+import { PrecompiledCharsmap } from './precompiled-charsmap.js';
 
 /** U+2581 LOWER ONE EIGHTH BLOCK, the visible stand-in for a space inside pieces. */
 export const spaceSymbol = '\u2581';
@@ -27,19 +27,16 @@ export interface NormalizedUnits {
  * spaces escaped to `▁`. It also records, for every output unit, where it came from.
  */
 export class Normalizer {
-  private readonly rules: CodeUnitTrie;
-  private readonly replacements: string[];
+  private readonly rules: PrecompiledCharsmap;
   private units = new Uint16Array(1024);
   private alignment = new Int32Array(1025);
 
   constructor(
     readonly spec: NormalizerSpec,
-    private readonly userDefinedSymbols: CodeUnitTrie | undefined,
+    private readonly userDefinedSymbols: DoubleArrayTrie | undefined,
     private readonly treatWhitespaceAsSuffix = false,
   ) {
-    const rules = readPrecompiledCharsmap(spec.precompiledCharsmap);
-    this.replacements = rules.map((rule) => rule.to);
-    this.rules = new CodeUnitTrie(rules.map((rule, index) => [rule.from, index] as const));
+    this.rules = new PrecompiledCharsmap(spec.precompiledCharsmap);
   }
 
   /** Normalizes `text` to a string (what `spm_normalize` prints). */
@@ -88,10 +85,10 @@ export class Normalizer {
       const unit = text.charCodeAt(position);
       let chunkConsumed: number;
       // Fast path: a character with no rule and no user-defined symbol is copied as it is.
-      const ruleNode = this.rules.child(CodeUnitTrie.root, unit);
       const userNode =
-        this.userDefinedSymbols === undefined ? -1 : this.userDefinedSymbols.child(CodeUnitTrie.root, unit);
-      if (ruleNode < 0 && userNode < 0) {
+        this.userDefinedSymbols === undefined ? -1 : this.userDefinedSymbols.child(DoubleArrayTrie.root, unit);
+      const rule = userNode < 0 && this.rules.mayStartWith(unit) ? this.rules.longestMatch(text, position) : undefined;
+      if (rule === undefined && userNode < 0) {
         chunkConsumed = unit >= 0xd800 && unit <= 0xdbff && position + 1 < end ? 2 : 1;
         if (unit === spaceUnit) {
           if (!previousIsSpace) {
@@ -112,7 +109,7 @@ export class Normalizer {
           previousIsSpace = false;
         }
       } else {
-        const chunk = this.prefixAt(text, position);
+        const chunk = rule ?? this.prefixAt(text, position);
         chunkConsumed = chunk.consumed;
         const replacement = chunk.replacement;
         let start = 0;
@@ -159,8 +156,8 @@ export class Normalizer {
       const match = this.userDefinedSymbols.longestMatchInString(text, position);
       if (match) return { replacement: text.slice(position, position + match.length), consumed: match.length };
     }
-    const rule = this.rules.longestMatchInString(text, position);
-    if (rule) return { replacement: this.replacements[rule.value]!, consumed: rule.length };
+    const rule = this.rules.longestMatch(text, position);
+    if (rule) return rule;
     const unit = text.charCodeAt(position);
     const consumed = unit >= 0xd800 && unit <= 0xdbff && position + 1 < text.length ? 2 : 1;
     return { replacement: text.slice(position, position + consumed), consumed };
