@@ -73,7 +73,7 @@ export class UnigramLattice {
         const id = trie.value(node);
         if (id < 0 || vocabulary.isUnused(id)) continue;
         const score = vocabulary.isUserDefined(id)
-          ? fround(fround(vocabulary.characterLengths[id]! * maxScore) + 1)
+          ? fround(fround(vocabulary.characterLengths[id]! * maxScore) - 0.1)
           : vocabulary.scores[id]!;
         this.insert(start, end, id, score);
         if (end - start === characterSize) hasSingleCharacter = true;
