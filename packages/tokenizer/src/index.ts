@@ -9,6 +9,23 @@ export {
   type TrainerSpec,
 } from './model-proto.js';
 export {
+  type AlbertOptions,
+  AlbertTokenizer,
+  albertDefaults,
+  albertOptionsFromConfig,
+  preprocessAlbert,
+} from './presets/albert-tokenizer.js';
+export {
+  BgGpt2TextTokenizer,
+  bgGpt2Symbols,
+  endOfTextReplacement,
+  fromModelText,
+  toModelText,
+} from './presets/bg-gpt2-text.js';
+export { type BgGpt2TokenizerFiles, createBgGpt2Tokenizer } from './presets/bg-gpt2-tokenizer.js';
+export { loadTokenizerJson } from './presets/hugging-face-tokenizer-json.js';
+export type { TextStreamingDecoder, TextTokenizer } from './presets/text-tokenizer.js';
+export {
   type EncodedPiece,
   type SampleOptions,
   type ScoredEncoding,

@@ -1,6 +1,9 @@
-import { readFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { TokenizerError } from './errors.js';
+import { createBgGpt2Tokenizer } from './presets/bg-gpt2-tokenizer.js';
+import type { BgGpt2TextTokenizer } from './presets/bg-gpt2-text.js';
 import { SentencePieceTokenizer } from './sentencepiece-tokenizer.js';
 
 export * from './index.js';
@@ -34,4 +37,28 @@ export function loadSentencePieceSync(path: string): SentencePieceTokenizer {
     throw notFound(path, cause);
   }
   return SentencePieceTokenizer.fromBytes(bytes);
+}
+
+/**
+ * The tokenizer of a bg-gpt2 model folder (`spiece.model` + `tokenizer_config.json`), with
+ * ALBERT preprocessing and the `<|n|>` newline convention.
+ */
+export async function loadBgGpt2Tokenizer(folder: string): Promise<BgGpt2TextTokenizer> {
+  const modelPath = join(folder, 'spiece.model');
+  let sentencePieceModel: Uint8Array;
+  try {
+    sentencePieceModel = await readFile(modelPath);
+  } catch (cause) {
+    throw notFound(modelPath, cause);
+  }
+  let tokenizerConfig: Record<string, unknown> | undefined;
+  const configPath = join(folder, 'tokenizer_config.json');
+  try {
+    tokenizerConfig = JSON.parse(await readFile(configPath, 'utf8')) as Record<string, unknown>;
+  } catch (cause) {
+    if ((cause as NodeJS.ErrnoException)?.code !== 'ENOENT') {
+      throw new TokenizerError('TOKENIZER_JSON_INVALID', `${configPath} is not valid JSON; download it again.`, { cause });
+    }
+  }
+  return createBgGpt2Tokenizer({ sentencePieceModel, tokenizerConfig });
 }

@@ -7,6 +7,7 @@ import { Segments } from './models/segments.js';
 import { UnigramModel } from './models/unigram-model.js';
 import { WordModel } from './models/word-model.js';
 import { decodeUnits, Normalizer, spaceSymbol } from './normalizer/normalizer.js';
+import type { TextTokenizer } from './presets/text-tokenizer.js';
 import { StreamingDecoder } from './streaming-decoder.js';
 import { decodeCharacter } from './utf8.js';
 import { pieceToByte, Vocabulary } from './vocabulary.js';
@@ -53,7 +54,7 @@ const encoder = new TextEncoder();
  * tokenizer.decode(tokenizer.encode('Здравей, свят!')); // → 'Здравей, свят!'
  * ```
  */
-export class SentencePieceTokenizer {
+export class SentencePieceTokenizer implements TextTokenizer {
   readonly proto: ModelProto;
   readonly vocabulary: Vocabulary;
   private readonly normalizer: Normalizer;
