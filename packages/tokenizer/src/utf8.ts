@@ -64,3 +64,20 @@ export function incompleteTailLength(bytes: Uint8Array, end: number): number {
   }
   return 0;
 }
+
+/**
+ * Decodes UTF-8 bytes, turning each malformed byte into a lone surrogate (U+DC00 + byte, as
+ * Python's "surrogateescape" does). The normalizer treats a lone surrogate as malformed input
+ * and emits U+FFFD for it without normalization rules — what the C++ library does with a
+ * malformed byte (a literal U+FFFD in the text, by contrast, is subject to the rules).
+ */
+export function decodeUtf8Escaped(bytes: Uint8Array): string {
+  let result = '';
+  for (let index = 0; index < bytes.length; ) {
+    const [codePoint, length] = decodeCharacter(bytes, index, bytes.length);
+    const malformed = codePoint === 0xfffd && length === 1;
+    result += malformed ? String.fromCharCode(0xdc00 | bytes[index]!) : String.fromCodePoint(codePoint);
+    index += length;
+  }
+  return result;
+}

@@ -153,7 +153,7 @@ async function decode(tokenizer: SentencePieceTokenizer, flags: Map<string, stri
       if (format === 'piece') {
         output.line(tokenizer.decodePieces(applyExtraOptions(tokenizer, tokens, extra, (piece) => piece)));
       } else {
-        const ids = tokens.map((token) => {
+        const ids = tokens.filter((token) => token.length > 0).map((token) => {
           const id = Number.parseInt(token, 10);
           return Number.isNaN(id) ? 0 : id;
         });

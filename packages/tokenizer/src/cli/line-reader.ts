@@ -1,12 +1,12 @@
 import { createReadStream } from 'node:fs';
 import { isUtf8 } from 'node:buffer';
-import { decodeUtf8Like } from '../utf8.js';
+import { decodeUtf8Escaped } from '../utf8.js';
 
 const newline = 0x0a;
 
-/** A line's text: UTF-8 decoded, malformed bytes as one U+FFFD each (as the C++ tools do). */
+/** A line's text: UTF-8 decoded, malformed bytes as lone surrogates, which the tokenizer treats as the C++ tools treat malformed bytes. */
 function decodeLine(bytes: Buffer): string {
-  return isUtf8(bytes) ? bytes.toString('utf8') : decodeUtf8Like(bytes);
+  return isUtf8(bytes) ? bytes.toString('utf8') : decodeUtf8Escaped(bytes);
 }
 
 /**

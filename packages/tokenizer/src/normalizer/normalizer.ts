@@ -1,6 +1,5 @@
 import { DoubleArrayTrie } from '../double-array-trie.js';
 import type { NormalizerSpec } from '../model-proto.js';
-import { toWellFormed } from '../well-formed.js';
 import { PrecompiledCharsmap } from './precompiled-charsmap.js';
 
 /** U+2581 LOWER ONE EIGHTH BLOCK, the visible stand-in for a space inside pieces. */
@@ -49,7 +48,7 @@ export class Normalizer {
    * Normalizes `text` into a scratch buffer owned by this normalizer (valid until the next call).
    */
   normalizeToUnits(input: string, withAlignment: boolean): NormalizedUnits {
-    const text = toWellFormed(input);
+    const text = input;
     const spec = this.spec;
     const removeExtra = spec.removeExtraWhitespaces;
     const escape = spec.escapeWhitespaces;
@@ -82,14 +81,29 @@ export class Normalizer {
 
     let previousIsSpace = removeExtra;
     while (position < end) {
-      const unit = text.charCodeAt(position);
-      let chunkConsumed: number;
+      let unit = text.charCodeAt(position);
+      let chunkConsumed = 1;
+      let malformed = false;
+      if (unit >= 0xd800 && unit <= 0xdfff) {
+        if (unit <= 0xdbff && position + 1 < end && (text.charCodeAt(position + 1) & 0xfc00) === 0xdc00) {
+          chunkConsumed = 2;
+        } else {
+          // A lone surrogate is malformed text: like a malformed UTF-8 byte in C++, it becomes
+          // U+FFFD as it is, with no normalization rule applied.
+          malformed = true;
+          unit = 0xfffd;
+        }
+      }
       // Fast path: a character with no rule and no user-defined symbol is copied as it is.
       const userNode =
-        this.userDefinedSymbols === undefined ? -1 : this.userDefinedSymbols.child(DoubleArrayTrie.root, unit);
-      const rule = userNode < 0 && this.rules.mayStartWith(unit) ? this.rules.longestMatch(text, position) : undefined;
+        this.userDefinedSymbols === undefined || malformed
+          ? -1
+          : this.userDefinedSymbols.child(DoubleArrayTrie.root, unit);
+      const rule =
+        userNode < 0 && !malformed && this.rules.mayStartWith(unit)
+          ? this.rules.longestMatch(text, position)
+          : undefined;
       if (rule === undefined && userNode < 0) {
-        chunkConsumed = unit >= 0xd800 && unit <= 0xdbff && position + 1 < end ? 2 : 1;
         if (unit === spaceUnit) {
           if (!previousIsSpace) {
             units[length] = space;
@@ -152,6 +166,12 @@ export class Normalizer {
 
   /** The normalized form of the longest chunk at `position`, and how many units it consumed. */
   private prefixAt(text: string, position: number): { replacement: string; consumed: number } {
+    const first = text.charCodeAt(position);
+    if (first >= 0xd800 && first <= 0xdfff) {
+      const paired =
+        first <= 0xdbff && position + 1 < text.length && (text.charCodeAt(position + 1) & 0xfc00) === 0xdc00;
+      if (!paired) return { replacement: '\uFFFD', consumed: 1 };
+    }
     if (this.userDefinedSymbols !== undefined) {
       const match = this.userDefinedSymbols.longestMatchInString(text, position);
       if (match) return { replacement: text.slice(position, position + match.length), consumed: match.length };
