@@ -24,14 +24,16 @@ export class DoubleArrayTrie {
   constructor(entries: Iterable<readonly [string, number]>) {
     // The first value given for a duplicate key wins (as C++ InsertIfNotPresent does).
     const firstValue = new Map<string, number>();
-    for (const [key, value] of entries) if (key.length > 0 && !firstValue.has(key)) firstValue.set(key, value);
+    for (const [key, value] of entries)
+      if (key.length > 0 && !firstValue.has(key)) firstValue.set(key, value);
     // The default sort compares UTF-16 code units, which is the order the build needs.
     const keys = [...firstValue.keys()].sort();
     const values = keys.map((key) => firstValue.get(key)!);
     this.size = keys.length;
 
     const dense = new Int32Array(65536);
-    for (const key of keys) for (let index = 0; index < key.length; index++) dense[key.charCodeAt(index)] = 1;
+    for (const key of keys)
+      for (let index = 0; index < key.length; index++) dense[key.charCodeAt(index)] = 1;
     for (let unit = 0; unit < 65536; unit++) {
       if (dense[unit]) {
         dense[unit] = ++this.alphabetSize;
@@ -121,7 +123,7 @@ export class DoubleArrayTrie {
     }
     this.searchStart = position;
     let occupied = 0;
-    for (;; position++) {
+    for (; ; position++) {
       this.ensureSlots(position + this.alphabetSize + 1);
       if (!this.isFree(position)) {
         occupied++;
@@ -158,7 +160,11 @@ export class DoubleArrayTrie {
   }
 
   /** The value of the longest key that is a prefix of `units[start..end)`, and its length. */
-  longestMatch(units: ArrayLike<number>, start: number, end: number): { value: number; length: number } | undefined {
+  longestMatch(
+    units: ArrayLike<number>,
+    start: number,
+    end: number,
+  ): { value: number; length: number } | undefined {
     let node = 0;
     let found: { value: number; length: number } | undefined;
     for (let index = start; index < end; index++) {

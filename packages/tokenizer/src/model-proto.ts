@@ -243,7 +243,10 @@ function subReader(reader: ProtobufReader, wire: number, name: string): Protobuf
  */
 export function parseModelProto(bytes: Uint8Array): ModelProto {
   if (!(bytes instanceof Uint8Array)) {
-    throw new TokenizerError('INVALID_ARGUMENT', 'parseModelProto expects the model file as a Uint8Array.');
+    throw new TokenizerError(
+      'INVALID_ARGUMENT',
+      'parseModelProto expects the model file as a Uint8Array.',
+    );
   }
   const reader = new ProtobufReader(bytes);
   const pieces: ModelPiece[] = [];

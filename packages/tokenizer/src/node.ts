@@ -2,14 +2,15 @@ import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TokenizerError } from './errors.js';
-import { createBgGpt2Tokenizer } from './presets/bg-gpt2-tokenizer.js';
 import type { BgGpt2TextTokenizer } from './presets/bg-gpt2-text.js';
+import { createBgGpt2Tokenizer } from './presets/bg-gpt2-tokenizer.js';
 import { SentencePieceTokenizer } from './sentencepiece-tokenizer.js';
 
 export * from './index.js';
 
 function notFound(path: string, cause: unknown): TokenizerError {
-  const reason = (cause as NodeJS.ErrnoException)?.code === 'ENOENT' ? 'does not exist' : 'cannot be read';
+  const reason =
+    (cause as NodeJS.ErrnoException)?.code === 'ENOENT' ? 'does not exist' : 'cannot be read';
   return new TokenizerError(
     'MODEL_NOT_FOUND',
     `The SentencePiece model ${path} ${reason}. Check the path (a spiece.model or *.model file).`,
@@ -57,7 +58,11 @@ export async function loadBgGpt2Tokenizer(folder: string): Promise<BgGpt2TextTok
     tokenizerConfig = JSON.parse(await readFile(configPath, 'utf8')) as Record<string, unknown>;
   } catch (cause) {
     if ((cause as NodeJS.ErrnoException)?.code !== 'ENOENT') {
-      throw new TokenizerError('TOKENIZER_JSON_INVALID', `${configPath} is not valid JSON; download it again.`, { cause });
+      throw new TokenizerError(
+        'TOKENIZER_JSON_INVALID',
+        `${configPath} is not valid JSON; download it again.`,
+        { cause },
+      );
     }
   }
   return createBgGpt2Tokenizer({ sentencePieceModel, tokenizerConfig });

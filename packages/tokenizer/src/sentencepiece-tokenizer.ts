@@ -67,11 +67,20 @@ export class SentencePieceTokenizer implements TextTokenizer {
     this.proto = proto;
     this.vocabulary = new Vocabulary(proto);
     const spec = proto.trainerSpec;
-    this.normalizer = new Normalizer(proto.normalizerSpec, this.vocabulary.userDefined, spec.treatWhitespaceAsSuffix);
+    this.normalizer = new Normalizer(
+      proto.normalizerSpec,
+      this.vocabulary.userDefined,
+      spec.treatWhitespaceAsSuffix,
+    );
     this.denormalizer =
       proto.denormalizerSpec && proto.denormalizerSpec.precompiledCharsmap.length > 0
         ? new Normalizer(
-            { ...proto.denormalizerSpec, addDummyPrefix: false, removeExtraWhitespaces: false, escapeWhitespaces: false },
+            {
+              ...proto.denormalizerSpec,
+              addDummyPrefix: false,
+              removeExtraWhitespaces: false,
+              escapeWhitespaces: false,
+            },
             undefined,
           )
         : undefined;
@@ -101,7 +110,9 @@ export class SentencePieceTokenizer implements TextTokenizer {
    * @throws {TokenizerError} `MODEL_INVALID` for bytes that are not a SentencePiece model.
    */
   static fromBytes(bytes: Uint8Array | ArrayBuffer): SentencePieceTokenizer {
-    return new SentencePieceTokenizer(parseModelProto(bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes)));
+    return new SentencePieceTokenizer(
+      parseModelProto(bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes)),
+    );
   }
 
   /** Number of pieces in the vocabulary. */
@@ -208,7 +219,10 @@ export class SentencePieceTokenizer implements TextTokenizer {
   nbest(text: string, size: number): ScoredEncoding[] {
     const model = this.unigram('n-best');
     if (!Number.isInteger(size) || size < 1) {
-      throw new TokenizerError('INVALID_ARGUMENT', `nbest size must be a positive integer, got ${size}.`);
+      throw new TokenizerError(
+        'INVALID_ARGUMENT',
+        `nbest size must be a positive integer, got ${size}.`,
+      );
     }
     const { units, length } = this.normalizer.normalizeToUnits(text, false);
     return model.nbest(units, length, size).map((result) => this.scored(result, units));
@@ -218,7 +232,11 @@ export class SentencePieceTokenizer implements TextTokenizer {
    * One segmentation sampled for subword regularisation (Kudo 2018). `random` returns numbers
    * in [0, 1): pass a seeded generator for reproducible runs.
    */
-  sample(text: string, options: SampleOptions = {}, random: () => number = Math.random): ScoredEncoding {
+  sample(
+    text: string,
+    options: SampleOptions = {},
+    random: () => number = Math.random,
+  ): ScoredEncoding {
     const alpha = options.alpha ?? 0.1;
     const nbestSize = options.nbestSize ?? -1;
     if (!Number.isFinite(alpha) || !Number.isInteger(nbestSize) || nbestSize > 512) {
@@ -253,7 +271,10 @@ export class SentencePieceTokenizer implements TextTokenizer {
 
   private unigram(what: string): UnigramModel {
     if (!(this.model instanceof UnigramModel)) {
-      throw new TokenizerError('MODEL_UNSUPPORTED', `${what} needs a unigram model; this one is not.`);
+      throw new TokenizerError(
+        'MODEL_UNSUPPORTED',
+        `${what} needs a unigram model; this one is not.`,
+      );
     }
     return this.model;
   }
@@ -277,7 +298,9 @@ export class SentencePieceTokenizer implements TextTokenizer {
       const id = segments.ids[index]!;
       const unknown = id === unknownId;
       if (unknown && byteFallback) {
-        for (const byte of encoder.encode(decodeUnits(units, segments.starts[index]!, segments.ends[index]!))) {
+        for (const byte of encoder.encode(
+          decodeUnits(units, segments.starts[index]!, segments.ends[index]!),
+        )) {
           ids.push(vocabulary.byteIds[byte]!);
         }
       } else if (!(unknown && previousUnknown)) {
@@ -300,7 +323,8 @@ export class SentencePieceTokenizer implements TextTokenizer {
       if (unknown) {
         const text = decodeUnits(units, segments.starts[index]!, segments.ends[index]!);
         if (byteFallback) {
-          for (const byte of encoder.encode(text)) pieces.push(vocabulary.pieces[vocabulary.byteIds[byte]!]!);
+          for (const byte of encoder.encode(text))
+            pieces.push(vocabulary.pieces[vocabulary.byteIds[byte]!]!);
         } else if (previousUnknown) {
           pieces[pieces.length - 1] += text;
         } else {
@@ -314,7 +338,12 @@ export class SentencePieceTokenizer implements TextTokenizer {
     return pieces;
   }
 
-  private populate(segments: Segments, units: Uint16Array, alignment: Int32Array, text: string): EncodedPiece[] {
+  private populate(
+    segments: Segments,
+    units: Uint16Array,
+    alignment: Int32Array,
+    text: string,
+  ): EncodedPiece[] {
     const vocabulary = this.vocabulary;
     const byteFallback = this.proto.trainerSpec.byteFallback;
     const result: EncodedPiece[] = [];
@@ -383,7 +412,11 @@ export class SentencePieceTokenizer implements TextTokenizer {
    * (`expectLeadingSpace`). The second value tells whether a dropped `▁` was the one dummy
    * prefix (models that keep extra whitespace drop only one).
    */
-  pieceSurface(piece: string, id: number, expectLeadingSpace: boolean): [text: string, droppedPrefix: boolean] {
+  pieceSurface(
+    piece: string,
+    id: number,
+    expectLeadingSpace: boolean,
+  ): [text: string, droppedPrefix: boolean] {
     const vocabulary = this.vocabulary;
     if (vocabulary.isControl(id)) return ['', false];
     if (vocabulary.isUnknown(id)) {
@@ -392,7 +425,11 @@ export class SentencePieceTokenizer implements TextTokenizer {
     let text = piece;
     let droppedPrefix = false;
     const spec = this.proto.normalizerSpec;
-    if (expectLeadingSpace && (spec.addDummyPrefix || spec.removeExtraWhitespaces) && text.startsWith(spaceSymbol)) {
+    if (
+      expectLeadingSpace &&
+      (spec.addDummyPrefix || spec.removeExtraWhitespaces) &&
+      text.startsWith(spaceSymbol)
+    ) {
       text = text.slice(1);
       droppedPrefix = !spec.removeExtraWhitespaces;
     }

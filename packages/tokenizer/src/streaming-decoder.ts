@@ -39,7 +39,8 @@ export class StreamingDecoder {
       return this.emit(this.drainBytes(false));
     }
     const bytes = this.drainBytes(true);
-    if (this.droppedPrefix || this.emittedLength + bytes.length > 0) this.expectLeadingSpace = false;
+    if (this.droppedPrefix || this.emittedLength + bytes.length > 0)
+      this.expectLeadingSpace = false;
     const [surface, dropped] = this.tokenizer.pieceSurface(piece, id, this.expectLeadingSpace);
     this.droppedPrefix = dropped;
     return this.emit(bytes + surface);
@@ -61,7 +62,11 @@ export class StreamingDecoder {
     let offset = 0;
     while (offset < pending.length) {
       if (!final && pending.length - offset < bytesToDecide(pending[offset]!)) break;
-      const [codePoint, length] = decodeCharacter(Uint8Array.from(pending.slice(offset, offset + 4)), 0, Math.min(4, pending.length - offset));
+      const [codePoint, length] = decodeCharacter(
+        Uint8Array.from(pending.slice(offset, offset + 4)),
+        0,
+        Math.min(4, pending.length - offset),
+      );
       text += String.fromCodePoint(codePoint);
       offset += length;
     }

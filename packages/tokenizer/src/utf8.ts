@@ -24,11 +24,17 @@ export function decodeCharacter(bytes: Uint8Array, index: number, end: number): 
   if (first < 0x80) return [first, 1];
   if (length >= 2 && (first & 0xe0) === 0xc0) {
     const codePoint = ((first & 0x1f) << 6) | (bytes[index + 1]! & 0x3f);
-    if (isTrail(bytes[index + 1]!) && codePoint >= 0x80 && isValidCodePoint(codePoint)) return [codePoint, 2];
+    if (isTrail(bytes[index + 1]!) && codePoint >= 0x80 && isValidCodePoint(codePoint))
+      return [codePoint, 2];
   } else if (length >= 3 && (first & 0xf0) === 0xe0) {
     const codePoint =
       ((first & 0x0f) << 12) | ((bytes[index + 1]! & 0x3f) << 6) | (bytes[index + 2]! & 0x3f);
-    if (isTrail(bytes[index + 1]!) && isTrail(bytes[index + 2]!) && codePoint >= 0x800 && isValidCodePoint(codePoint)) {
+    if (
+      isTrail(bytes[index + 1]!) &&
+      isTrail(bytes[index + 2]!) &&
+      codePoint >= 0x800 &&
+      isValidCodePoint(codePoint)
+    ) {
       return [codePoint, 3];
     }
   } else if (length >= 4 && (first & 0xf8) === 0xf0) {
@@ -59,7 +65,13 @@ export function incompleteTailLength(bytes: Uint8Array, end: number): number {
     const byte = bytes[end - back]!;
     if (isTrail(byte)) continue;
     const needed =
-      byte >= 0xf0 && byte <= 0xf4 ? 4 : byte >= 0xe0 && byte < 0xf0 ? 3 : byte >= 0xc2 && byte < 0xe0 ? 2 : 1;
+      byte >= 0xf0 && byte <= 0xf4
+        ? 4
+        : byte >= 0xe0 && byte < 0xf0
+          ? 3
+          : byte >= 0xc2 && byte < 0xe0
+            ? 2
+            : 1;
     return needed > back ? back : 0;
   }
   return 0;
@@ -76,7 +88,9 @@ export function decodeUtf8Escaped(bytes: Uint8Array): string {
   for (let index = 0; index < bytes.length; ) {
     const [codePoint, length] = decodeCharacter(bytes, index, bytes.length);
     const malformed = codePoint === 0xfffd && length === 1;
-    result += malformed ? String.fromCharCode(0xdc00 | bytes[index]!) : String.fromCodePoint(codePoint);
+    result += malformed
+      ? String.fromCharCode(0xdc00 | bytes[index]!)
+      : String.fromCodePoint(codePoint);
     index += length;
   }
   return result;

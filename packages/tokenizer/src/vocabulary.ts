@@ -57,7 +57,8 @@ export class Vocabulary {
     for (let id = 0; id < count; id++) {
       const { piece, score, type } = proto.pieces[id]!;
       if (piece.length === 0) invalid(`piece ${id} is empty`);
-      if (type < PieceType.normal || type > PieceType.byte) invalid(`piece ${id} has unknown type ${type}`);
+      if (type < PieceType.normal || type > PieceType.byte)
+        invalid(`piece ${id} has unknown type ${type}`);
       this.scores[id] = score;
       this.types[id] = type;
       let bytes = 0;
@@ -67,7 +68,11 @@ export class Vocabulary {
         characters++;
         if (unit < 0x80) bytes += 1;
         else if (unit < 0x800) bytes += 2;
-        else if (unit >= 0xd800 && unit <= 0xdbff && (piece.charCodeAt(index + 1) & 0xfc00) === 0xdc00) {
+        else if (
+          unit >= 0xd800 &&
+          unit <= 0xdbff &&
+          (piece.charCodeAt(index + 1) & 0xfc00) === 0xdc00
+        ) {
           bytes += 4;
           index++;
         } else bytes += 3;
@@ -85,7 +90,8 @@ export class Vocabulary {
         unknownId = id;
       }
       if (type === PieceType.byte) {
-        if (!proto.trainerSpec.byteFallback) invalid(`byte piece ${piece} is found although byte_fallback is false`);
+        if (!proto.trainerSpec.byteFallback)
+          invalid(`byte piece ${piece} is found although byte_fallback is false`);
         const byte = pieceToByte(piece);
         if (byte < 0) invalid(`${piece} is not a byte piece`);
         this.byteIds[byte] = id;

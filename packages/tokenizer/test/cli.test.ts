@@ -17,11 +17,17 @@ interface CliCase {
   expected: string;
 }
 
-const cases = (JSON.parse(readFileSync(join(fixturesDirectory, 'cli', 'cases.json'), 'utf8')) as { cases: CliCase[] })
-  .cases;
+const cases = (
+  JSON.parse(readFileSync(join(fixturesDirectory, 'cli', 'cases.json'), 'utf8')) as {
+    cases: CliCase[];
+  }
+).cases;
 
 function run(args: string[], input?: Buffer | string) {
-  return spawnSync(process.execPath, [cli, ...args], { input, cwd: join(fixturesDirectory, 'models') });
+  return spawnSync(process.execPath, [cli, ...args], {
+    input,
+    cwd: join(fixturesDirectory, 'models'),
+  });
 }
 
 beforeAll(() => {
@@ -30,16 +36,19 @@ beforeAll(() => {
 
 /** bg-spm's stdout must be byte-identical to spm_encode / spm_decode's (recorded fixtures). */
 describe('bg-spm is a drop-in for spm_encode and spm_decode', () => {
-  it.each(cases.map((entry) => [`${entry.command} ${entry.model} ${entry.args.join(' ')}`, entry] as const))(
-    '%s',
-    (_name, entry) => {
-      const input = readFileSync(join(fixturesDirectory, 'cli', entry.input));
-      const result = run([entry.command, `--model=${entry.model}`, ...entry.args], input);
-      expect(result.stderr.toString()).toBe('');
-      expect(result.status).toBe(0);
-      expect(result.stdout.equals(readFileSync(join(fixturesDirectory, 'cli', entry.expected)))).toBe(true);
-    },
-  );
+  it.each(
+    cases.map(
+      (entry) => [`${entry.command} ${entry.model} ${entry.args.join(' ')}`, entry] as const,
+    ),
+  )('%s', (_name, entry) => {
+    const input = readFileSync(join(fixturesDirectory, 'cli', entry.input));
+    const result = run([entry.command, `--model=${entry.model}`, ...entry.args], input);
+    expect(result.stderr.toString()).toBe('');
+    expect(result.status).toBe(0);
+    expect(result.stdout.equals(readFileSync(join(fixturesDirectory, 'cli', entry.expected)))).toBe(
+      true,
+    );
+  });
 
   it('accepts "--flag value" as well as "--flag=value", and files as arguments', () => {
     const directory = mkdtempSync(join(tmpdir(), 'bg-spm-'));
@@ -56,7 +65,10 @@ describe('bg-spm is a drop-in for spm_encode and spm_decode', () => {
   });
 
   it('decodes malformed UTF-8 input as the C++ tools do (one U+FFFD per bad byte)', () => {
-    const result = run(['encode', '--model=unigram-bg.model'], Buffer.from([0x61, 0xff, 0xfe, 0x0a]));
+    const result = run(
+      ['encode', '--model=unigram-bg.model'],
+      Buffer.from([0x61, 0xff, 0xfe, 0x0a]),
+    );
     expect(result.status).toBe(0);
     expect(result.stdout.toString()).toContain('\uFFFD');
   });
@@ -71,7 +83,10 @@ describe('bg-spm is a drop-in for spm_encode and spm_decode', () => {
   it('fails clearly, with a non-zero exit, on a corrupt model', () => {
     const directory = mkdtempSync(join(tmpdir(), 'bg-spm-'));
     const corrupt = join(directory, 'corrupt.model');
-    writeFileSync(corrupt, readFileSync(join(fixturesDirectory, 'models', 'unigram-bg.model')).subarray(0, 5000));
+    writeFileSync(
+      corrupt,
+      readFileSync(join(fixturesDirectory, 'models', 'unigram-bg.model')).subarray(0, 5000),
+    );
     const result = run(['encode', `--model=${corrupt}`], 'текст');
     expect(result.status).not.toBe(0);
     expect(result.stderr.toString()).toMatch(/Not a valid SentencePiece model/);
@@ -87,7 +102,13 @@ describe('bg-spm is a drop-in for spm_encode and spm_decode', () => {
   });
 
   it('samples reproducibly with a seed', () => {
-    const args = ['encode', '--model=unigram-bg.model', '--output_format=sample_piece', '--alpha=0.5', '--random_seed=7'];
+    const args = [
+      'encode',
+      '--model=unigram-bg.model',
+      '--output_format=sample_piece',
+      '--alpha=0.5',
+      '--random_seed=7',
+    ];
     const text = 'Здравейте, приятели!\n'.repeat(5);
     expect(run(args, text).stdout.toString()).toBe(run(args, text).stdout.toString());
   });

@@ -21,7 +21,8 @@ describe.each(models)('decoding with %s matches C++ SentencePiece', (model) => {
 
   it('decodes ids', () => {
     expect(modelCases.length).toBeGreaterThan(100);
-    for (const entry of modelCases) expect(tokenizer.decode(entry.ids), JSON.stringify(entry.ids)).toBe(entry.text);
+    for (const entry of modelCases)
+      expect(tokenizer.decode(entry.ids), JSON.stringify(entry.ids)).toBe(entry.text);
   });
 
   it('decodes pieces', () => {

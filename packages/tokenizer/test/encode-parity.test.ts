@@ -30,10 +30,16 @@ describe.each(modelNames)('%s matches C++ SentencePiece', (name) => {
   });
 
   it('normalizes to the same text', () => {
-    const mismatches = records.filter((record) => tokenizer.normalize(record.text) !== record.normalized);
-    expect(mismatches.map((record) => [record.text, tokenizer.normalize(record.text), record.normalized])).toEqual(
-      [],
+    const mismatches = records.filter(
+      (record) => tokenizer.normalize(record.text) !== record.normalized,
     );
+    expect(
+      mismatches.map((record) => [
+        record.text,
+        tokenizer.normalize(record.text),
+        record.normalized,
+      ]),
+    ).toEqual([]);
   });
 
   it('gives the same surfaces and offsets', () => {
@@ -59,7 +65,9 @@ describe.each(modelNames)('%s matches C++ SentencePiece', (name) => {
       const expected = record.nbest!;
       const actual = tokenizer.nbest(record.text, 5);
       expect(actual.map((result) => result.ids)).toEqual(expected.map((result) => result.ids));
-      expect(actual.map((result) => Math.fround(result.score))).toEqual(expected.map((result) => Math.fround(result.score)));
+      expect(actual.map((result) => Math.fround(result.score))).toEqual(
+        expected.map((result) => Math.fround(result.score)),
+      );
     }
   });
 });

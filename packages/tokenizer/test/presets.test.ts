@@ -24,7 +24,9 @@ const albertRecords = readJsonLines<AlbertRecord>('expected/albert-presets.jsonl
 
 describe('ALBERT preprocessing (transcribed from HF AlbertTokenizer)', () => {
   it('has fixtures for every configuration', () => {
-    expect(new Set(albertRecords.map((record) => JSON.stringify(record.config))).size).toBeGreaterThanOrEqual(3);
+    expect(
+      new Set(albertRecords.map((record) => JSON.stringify(record.config))).size,
+    ).toBeGreaterThanOrEqual(3);
   });
 
   it('preprocesses, splits digit-commas and maps ids as HF does', () => {
@@ -53,7 +55,9 @@ describe('the bg-gpt2 text convention', () => {
   });
 
   it('decodes <|n|>, <|endoftext|> and <|unknown|> as the model card does', () => {
-    expect(fromModelText('Здравей,<|n|>свят<|unknown|>!<|endoftext|>Нов')).toBe('Здравей,\nсвят!\n\n\nНов');
+    expect(fromModelText('Здравей,<|n|>свят<|unknown|>!<|endoftext|>Нов')).toBe(
+      'Здравей,\nсвят!\n\n\nНов',
+    );
     const ids = tokenizer.encode('Първи ред\nвтори ред');
     expect(tokenizer.decode(ids)).toBe('Първи ред\nвтори ред');
   });
@@ -76,16 +80,23 @@ describe('a Hugging Face tokenizer.json', () => {
 
   it('encodes every fixture line exactly as the .model does', () => {
     expect(fromJson.vocabularySize).toBe(loadModel('unigram-bg').vocabularySize);
-    const mismatches = records.filter((record) => JSON.stringify(fromJson.encode(record.text)) !== JSON.stringify(record.ids));
+    const mismatches = records.filter(
+      (record) => JSON.stringify(fromJson.encode(record.text)) !== JSON.stringify(record.ids),
+    );
     expect(mismatches.map((record) => record.text)).toEqual([]);
   });
 
   it('decodes as the .model does', () => {
-    for (const record of records.slice(0, 500)) expect(fromJson.decode(record.ids)).toBe(record.decoded);
+    for (const record of records.slice(0, 500))
+      expect(fromJson.decode(record.ids)).toBe(record.decoded);
   });
 
   it('refuses other tokenizer kinds with a typed error', () => {
-    expect(() => loadTokenizerJson('{"model":{"type":"BPE","vocab":{}}}')).toThrowError(/only Unigram/);
-    expect(() => loadTokenizerJson('not json')).toThrowError(expect.objectContaining({ code: 'TOKENIZER_JSON_INVALID' }));
+    expect(() => loadTokenizerJson('{"model":{"type":"BPE","vocab":{}}}')).toThrowError(
+      /only Unigram/,
+    );
+    expect(() => loadTokenizerJson('not json')).toThrowError(
+      expect.objectContaining({ code: 'TOKENIZER_JSON_INVALID' }),
+    );
   });
 });

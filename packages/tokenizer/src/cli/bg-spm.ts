@@ -40,7 +40,10 @@ function fail(message: string): never {
   throw new TokenizerError('INVALID_ARGUMENT', message);
 }
 
-function parseExtraOptions(value: string | undefined, allowed: readonly ExtraOption[]): ExtraOption[] {
+function parseExtraOptions(
+  value: string | undefined,
+  allowed: readonly ExtraOption[],
+): ExtraOption[] {
   if (!value) return [];
   return value.split(':').map((option) => {
     const name = option === 'unk_piece' ? 'unk' : option;
@@ -58,8 +61,10 @@ function applyExtraOptions<T>(
   let result = items;
   for (const option of options) {
     if (option === 'reverse') result = result.slice().reverse();
-    else if (option === 'bos') result = [control(tokenizer.proto.trainerSpec.bosPiece, tokenizer.bosId), ...result];
-    else if (option === 'eos') result = [...result, control(tokenizer.proto.trainerSpec.eosPiece, tokenizer.eosId)];
+    else if (option === 'bos')
+      result = [control(tokenizer.proto.trainerSpec.bosPiece, tokenizer.bosId), ...result];
+    else if (option === 'eos')
+      result = [...result, control(tokenizer.proto.trainerSpec.eosPiece, tokenizer.eosId)];
   }
   return result;
 }
@@ -80,20 +85,30 @@ function numberFlag(flags: Map<string, string>, name: string, fallback: number):
   return number;
 }
 
-async function encode(tokenizer: SentencePieceTokenizer, flags: Map<string, string>, files: string[]): Promise<void> {
+async function encode(
+  tokenizer: SentencePieceTokenizer,
+  flags: Map<string, string>,
+  files: string[],
+): Promise<void> {
   const format = flags.get('output_format') ?? 'piece';
   const nbestSize = integerFlag(flags, 'nbest_size', format.startsWith('nbest') ? 10 : -1);
   const alpha = numberFlag(flags, 'alpha', 0.5);
   const extra = parseExtraOptions(flags.get('extra_options'), ['bos', 'eos', 'reverse', 'unk']);
-  const seed = flags.has('random_seed') ? integerFlag(flags, 'random_seed', 0) : Math.floor(Math.random() * 2 ** 32);
+  const seed = flags.has('random_seed')
+    ? integerFlag(flags, 'random_seed', 0)
+    : Math.floor(Math.random() * 2 ** 32);
   const random = seededRandom(seed);
   const unknownPiece = tokenizer.proto.trainerSpec.unkPiece;
   const withOptions = (ids: number[], pieces: string[]): [number[], string[]] => {
     if (extra.length === 0) return [ids, pieces];
     const tokens = ids.map((id, index): [number, string] => [id, pieces[index]!]);
-    const pairs = applyExtraOptions<[number, string]>(tokenizer, tokens, extra, (piece, id) => [id, piece]).map(
-      ([id, piece]): [number, string] => [id, extra.includes('unk') && tokenizer.isUnknown(id) ? unknownPiece : piece],
-    );
+    const pairs = applyExtraOptions<[number, string]>(tokenizer, tokens, extra, (piece, id) => [
+      id,
+      piece,
+    ]).map(([id, piece]): [number, string] => [
+      id,
+      extra.includes('unk') && tokenizer.isUnknown(id) ? unknownPiece : piece,
+    ]);
     return [pairs.map((pair) => pair[0]), pairs.map((pair) => pair[1])];
   };
   let process: (line: string, output: LineOutput) => void;
@@ -111,7 +126,10 @@ async function encode(tokenizer: SentencePieceTokenizer, flags: Map<string, stri
       process =
         extra.length === 0
           ? (line, output) => output.line(tokenizer.encode(line).join(' '))
-          : (line, output) => output.line(withOptions(tokenizer.encode(line), tokenizer.encodeAsPieces(line))[0].join(' '));
+          : (line, output) =>
+              output.line(
+                withOptions(tokenizer.encode(line), tokenizer.encodeAsPieces(line))[0].join(' '),
+              );
       break;
     case 'nbest_piece':
     case 'nbest_id':
@@ -132,7 +150,9 @@ async function encode(tokenizer: SentencePieceTokenizer, flags: Map<string, stri
       };
       break;
     default:
-      fail(`unknown --output_format=${format}; use piece, id, nbest_piece, nbest_id, sample_piece or sample_id.`);
+      fail(
+        `unknown --output_format=${format}; use piece, id, nbest_piece, nbest_id, sample_piece or sample_id.`,
+      );
   }
   const output = new LineOutput(flags.get('output'));
   for await (const lines of readLineBatches(files)) {
@@ -142,21 +162,30 @@ async function encode(tokenizer: SentencePieceTokenizer, flags: Map<string, stri
   await output.close();
 }
 
-async function decode(tokenizer: SentencePieceTokenizer, flags: Map<string, string>, files: string[]): Promise<void> {
+async function decode(
+  tokenizer: SentencePieceTokenizer,
+  flags: Map<string, string>,
+  files: string[],
+): Promise<void> {
   const format = flags.get('input_format') ?? 'piece';
   const extra = parseExtraOptions(flags.get('extra_options'), ['reverse']);
-  if (format !== 'piece' && format !== 'id') fail(`unknown --input_format=${format}; use piece or id.`);
+  if (format !== 'piece' && format !== 'id')
+    fail(`unknown --input_format=${format}; use piece or id.`);
   const output = new LineOutput(flags.get('output'));
   for await (const lines of readLineBatches(files)) {
     for (const line of lines) {
       const tokens = line.split(' ');
       if (format === 'piece') {
-        output.line(tokenizer.decodePieces(applyExtraOptions(tokenizer, tokens, extra, (piece) => piece)));
+        output.line(
+          tokenizer.decodePieces(applyExtraOptions(tokenizer, tokens, extra, (piece) => piece)),
+        );
       } else {
-        const ids = tokens.filter((token) => token.length > 0).map((token) => {
-          const id = Number.parseInt(token, 10);
-          return Number.isNaN(id) ? 0 : id;
-        });
+        const ids = tokens
+          .filter((token) => token.length > 0)
+          .map((token) => {
+            const id = Number.parseInt(token, 10);
+            return Number.isNaN(id) ? 0 : id;
+          });
         output.line(tokenizer.decode(applyExtraOptions(tokenizer, ids, extra, (_piece, id) => id)));
       }
     }
@@ -174,7 +203,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 0;
   }
   if (command !== 'encode' && command !== 'decode') {
-    process.stderr.write(`bg-spm: expected "encode" or "decode"${command ? `, got "${command}"` : ''}.\n\n${usage}`);
+    process.stderr.write(
+      `bg-spm: expected "encode" or "decode"${command ? `, got "${command}"` : ''}.\n\n${usage}`,
+    );
     return 2;
   }
   const files = [...(flags.get('input')?.split(',').filter(Boolean) ?? []), ...rest];

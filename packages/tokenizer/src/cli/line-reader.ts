@@ -1,5 +1,5 @@
-import { createReadStream } from 'node:fs';
 import { isUtf8 } from 'node:buffer';
+import { createReadStream } from 'node:fs';
 import { decodeUtf8Escaped } from '../utf8.js';
 
 const newline = 0x0a;
@@ -16,7 +16,8 @@ function decodeLine(bytes: Buffer): string {
 export async function* readLineBatches(paths: readonly string[]): AsyncGenerator<string[]> {
   const sources = paths.length === 0 ? [undefined] : paths;
   for (const path of sources) {
-    const stream = path === undefined ? process.stdin : createReadStream(path, { highWaterMark: 1 << 20 });
+    const stream =
+      path === undefined ? process.stdin : createReadStream(path, { highWaterMark: 1 << 20 });
     let carry: Buffer | undefined;
     for await (const piece of stream as AsyncIterable<Buffer>) {
       const chunk = carry ? Buffer.concat([carry, piece]) : piece;

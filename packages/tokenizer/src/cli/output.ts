@@ -23,13 +23,16 @@ export class LineOutput {
     const text = `${this.buffer.join('\n')}\n`;
     this.buffer = [];
     this.size = 0;
-    if (!this.stream.write(text)) await new Promise<void>((resolve) => this.stream.once('drain', resolve));
+    if (!this.stream.write(text))
+      await new Promise<void>((resolve) => this.stream.once('drain', resolve));
   }
 
   async close(): Promise<void> {
     await this.flush(true);
     if (this.stream !== process.stdout) {
-      await new Promise<void>((resolve, reject) => this.stream.end((error?: Error | null) => (error ? reject(error) : resolve())));
+      await new Promise<void>((resolve, reject) =>
+        this.stream.end((error?: Error | null) => (error ? reject(error) : resolve())),
+      );
     }
   }
 }

@@ -69,7 +69,8 @@ export class BpeModel implements SegmentationModel {
     while (agenda.size > 0) {
       const top = agenda.pop();
       const { left, right } = top;
-      if (sizes[left] === 0 || sizes[right] === 0 || sizes[left]! + sizes[right]! !== top.size) continue;
+      if (sizes[left] === 0 || sizes[right] === 0 || sizes[left]! + sizes[right]! !== top.size)
+        continue;
       sizes[left] = top.size;
       next[left] = next[right]!;
       if (next[right]! >= 0) previous[next[right]!] = left;

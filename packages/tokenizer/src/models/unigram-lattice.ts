@@ -78,7 +78,8 @@ export class UnigramLattice {
         this.insert(start, end, id, score);
         if (end - start === characterSize) hasSingleCharacter = true;
       }
-      if (!hasSingleCharacter) this.insert(start, start + characterSize, vocabulary.unknownId, unknownScore);
+      if (!hasSingleCharacter)
+        this.insert(start, start + characterSize, vocabulary.unknownId, unknownScore);
       start += characterSize;
     }
   }
@@ -133,7 +134,11 @@ export class UnigramLattice {
     this.viterbi();
     if (size === 1) {
       const nodes: LatticeNode[] = [];
-      for (let node = this.endOfSentence.previous; node && node !== this.beginOfSentence; node = node.previous) {
+      for (
+        let node = this.endOfSentence.previous;
+        node && node !== this.beginOfSentence;
+        node = node.previous
+      ) {
         nodes.push(node);
       }
       nodes.reverse();
@@ -153,7 +158,11 @@ export class UnigramLattice {
       const node = top.node;
       if (node === this.beginOfSentence) {
         const nodes: LatticeNode[] = [];
-        for (let hypothesis = top.next; hypothesis?.next !== undefined; hypothesis = hypothesis.next) {
+        for (
+          let hypothesis = top.next;
+          hypothesis?.next !== undefined;
+          hypothesis = hypothesis.next
+        ) {
           nodes.push(hypothesis.node);
         }
         results.push(this.path(nodes, top.fx));
@@ -185,7 +194,11 @@ export class UnigramLattice {
       for (const right of this.beginNodes[position]!) {
         let first = true;
         for (const left of this.endNodes[position]!) {
-          alpha[right.index] = logSumExp(alpha[right.index]!, theta * left.score + alpha[left.index]!, first);
+          alpha[right.index] = logSumExp(
+            alpha[right.index]!,
+            theta * left.score + alpha[left.index]!,
+            first,
+          );
           first = false;
         }
       }
@@ -202,7 +215,9 @@ export class UnigramLattice {
     let normalizer = alpha[node.index]!;
     for (;;) {
       const candidates = this.endNodes[node.start]!;
-      const weights = candidates.map((left) => Math.exp(alpha[left.index]! + theta * left.score - normalizer));
+      const weights = candidates.map((left) =>
+        Math.exp(alpha[left.index]! + theta * left.score - normalizer),
+      );
       let sum = 0;
       for (const weight of weights) sum += weight;
       let threshold = random() * sum;

@@ -1,7 +1,7 @@
 import { DoubleArrayTrie } from '../double-array-trie.js';
 import type { Vocabulary } from '../vocabulary.js';
-import { UnigramLattice } from './unigram-lattice.js';
 import { type ScoredSegmentation, type SegmentationModel, Segments } from './segments.js';
+import { UnigramLattice } from './unigram-lattice.js';
 
 /** The C++ library's penalty below the lowest score for an unknown character. */
 const unknownPenalty = 10;
@@ -52,7 +52,12 @@ export class UnigramModel implements SegmentationModel {
       const base = bestScores[start]!;
       const first = units[start]!;
       const characterSize =
-        first >= 0xd800 && first <= 0xdbff && start + 1 < length && (units[start + 1]! & 0xfc00) === 0xdc00 ? 2 : 1;
+        first >= 0xd800 &&
+        first <= 0xdbff &&
+        start + 1 < length &&
+        (units[start + 1]! & 0xfc00) === 0xdc00
+          ? 2
+          : 1;
       let hasSingleCharacter = false;
       let node = DoubleArrayTrie.root;
       for (let end = start; end < length; ) {
@@ -67,7 +72,10 @@ export class UnigramModel implements SegmentationModel {
         if (id < 0) continue;
         const type = types[id]!;
         if (type === 5 /* unused */) continue;
-        const score = type === 4 /* user defined */ ? Math.fround(byteLengths[id]! * maxScore) - 0.1 : scores[id]!;
+        const score =
+          type === 4 /* user defined */
+            ? Math.fround(byteLengths[id]! * maxScore) - 0.1
+            : scores[id]!;
         const candidate = score + base;
         if (startsAt[end] === -1 || candidate > bestScores[end]!) {
           bestScores[end] = Math.fround(candidate);
@@ -123,7 +131,12 @@ export class UnigramModel implements SegmentationModel {
    * One segmentation drawn from the lattice with probability ∝ exp(alpha · score) —
    * subword regularisation by forward-filtering, backward-sampling.
    */
-  sample(units: Uint16Array, length: number, alpha: number, random: () => number): ScoredSegmentation {
+  sample(
+    units: Uint16Array,
+    length: number,
+    alpha: number,
+    random: () => number,
+  ): ScoredSegmentation {
     if (length === 0) return { segments: new Segments(), score: 0 };
     return this.lattice(units, length).sample(alpha, random);
   }

@@ -1,5 +1,5 @@
-import type { Vocabulary } from '../vocabulary.js';
 import { decodeUnits } from '../normalizer/normalizer.js';
+import type { Vocabulary } from '../vocabulary.js';
 import { characterLength, type SegmentationModel, type Segments } from './segments.js';
 
 const spaceSymbolUnit = 0x2581;

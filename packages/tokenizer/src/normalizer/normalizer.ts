@@ -51,12 +51,12 @@ export class Normalizer {
     const text = input;
     const spec = this.spec;
     const removeExtra = spec.removeExtraWhitespaces;
-    const escape = spec.escapeWhitespaces;
+    const escapeSpaces = spec.escapeWhitespaces;
     const end = text.length;
     let position = 0;
     let consumed = 0;
     let length = 0;
-    const space = escape ? spaceSymbolUnit : spaceUnit;
+    const space = escapeSpaces ? spaceSymbolUnit : spaceUnit;
 
     // Leading whitespace: skipped while a whole chunk normalizes to exactly " ".
     if (removeExtra) {
@@ -67,7 +67,12 @@ export class Normalizer {
         consumed += chunk.consumed;
       }
     }
-    if (position >= end) return { units: this.units, length: 0, alignment: withAlignment ? Int32Array.of(consumed) : undefined };
+    if (position >= end)
+      return {
+        units: this.units,
+        length: 0,
+        alignment: withAlignment ? Int32Array.of(consumed) : undefined,
+      };
 
     this.ensureCapacity(end - position + 2);
     let units = this.units;
@@ -85,7 +90,11 @@ export class Normalizer {
       let chunkConsumed = 1;
       let malformed = false;
       if (unit >= 0xd800 && unit <= 0xdfff) {
-        if (unit <= 0xdbff && position + 1 < end && (text.charCodeAt(position + 1) & 0xfc00) === 0xdc00) {
+        if (
+          unit <= 0xdbff &&
+          position + 1 < end &&
+          (text.charCodeAt(position + 1) & 0xfc00) === 0xdc00
+        ) {
           chunkConsumed = 2;
         } else {
           // A lone surrogate is malformed text: like a malformed UTF-8 byte in C++, it becomes
@@ -127,7 +136,8 @@ export class Normalizer {
         chunkConsumed = chunk.consumed;
         const replacement = chunk.replacement;
         let start = 0;
-        if (previousIsSpace) while (start < replacement.length && replacement.charCodeAt(start) === spaceUnit) start++;
+        if (previousIsSpace)
+          while (start < replacement.length && replacement.charCodeAt(start) === spaceUnit) start++;
         if (start < replacement.length) {
           if (length + replacement.length - start + 2 > units.length) {
             this.ensureCapacity(length + replacement.length + (end - position) + 2, length);
@@ -136,7 +146,7 @@ export class Normalizer {
           }
           for (let index = start; index < replacement.length; index++) {
             const code = replacement.charCodeAt(index);
-            units[length] = escape && code === spaceUnit ? spaceSymbolUnit : code;
+            units[length] = escapeSpaces && code === spaceUnit ? spaceSymbolUnit : code;
             if (withAlignment) alignment[length] = consumed;
             length++;
           }
@@ -161,7 +171,11 @@ export class Normalizer {
       length++;
     }
     if (withAlignment) alignment[length] = consumed;
-    return { units, length, alignment: withAlignment ? alignment.subarray(0, length + 1) : undefined };
+    return {
+      units,
+      length,
+      alignment: withAlignment ? alignment.subarray(0, length + 1) : undefined,
+    };
   }
 
   /** The normalized form of the longest chunk at `position`, and how many units it consumed. */
@@ -169,12 +183,18 @@ export class Normalizer {
     const first = text.charCodeAt(position);
     if (first >= 0xd800 && first <= 0xdfff) {
       const paired =
-        first <= 0xdbff && position + 1 < text.length && (text.charCodeAt(position + 1) & 0xfc00) === 0xdc00;
+        first <= 0xdbff &&
+        position + 1 < text.length &&
+        (text.charCodeAt(position + 1) & 0xfc00) === 0xdc00;
       if (!paired) return { replacement: '\uFFFD', consumed: 1 };
     }
     if (this.userDefinedSymbols !== undefined) {
       const match = this.userDefinedSymbols.longestMatchInString(text, position);
-      if (match) return { replacement: text.slice(position, position + match.length), consumed: match.length };
+      if (match)
+        return {
+          replacement: text.slice(position, position + match.length),
+          consumed: match.length,
+        };
     }
     const rule = this.rules.longestMatch(text, position);
     if (rule) return rule;
@@ -199,7 +219,8 @@ export class Normalizer {
 /** Turns a range of UTF-16 code units into a string. */
 export function decodeUnits(units: Uint16Array, start: number, end: number): string {
   const chunk = 8192;
-  if (end - start <= chunk) return String.fromCharCode.apply(null, units.subarray(start, end) as unknown as number[]);
+  if (end - start <= chunk)
+    return String.fromCharCode.apply(null, units.subarray(start, end) as unknown as number[]);
   let result = '';
   for (let index = start; index < end; index += chunk) {
     result += String.fromCharCode.apply(

@@ -44,10 +44,12 @@ export class PrecompiledCharsmap {
     if (blob.length < 4) invalid('shorter than its header');
     const view = new DataView(blob.buffer, blob.byteOffset, blob.byteLength);
     const trieSize = view.getUint32(0, true);
-    if (trieSize % 4 !== 0 || trieSize === 0 || 4 + trieSize > blob.length) invalid(`trie size ${trieSize}`);
+    if (trieSize % 4 !== 0 || trieSize === 0 || 4 + trieSize > blob.length)
+      invalid(`trie size ${trieSize}`);
     const count = trieSize / 4;
     this.units = new Uint32Array(count);
-    for (let index = 0; index < count; index++) this.units[index] = view.getUint32(4 + index * 4, true);
+    for (let index = 0; index < count; index++)
+      this.units[index] = view.getUint32(4 + index * 4, true);
     this.strings = blob.subarray(4 + trieSize);
     this.rootBase = PrecompiledCharsmap.offset(this.units[0]!);
   }
@@ -150,7 +152,9 @@ export class PrecompiledCharsmap {
         const byte = bytes[byteIndex]!;
         node = (base ^ byte) >>> 0;
         if (node >= count || (units[node]! & 0x800000ff) !== byte) {
-          return bestValue < 0 ? undefined : { replacement: this.replacement(bestValue), consumed: bestConsumed };
+          return bestValue < 0
+            ? undefined
+            : { replacement: this.replacement(bestValue), consumed: bestConsumed };
         }
         base = (node ^ PrecompiledCharsmap.offset(units[node]!)) >>> 0;
       }
@@ -161,7 +165,9 @@ export class PrecompiledCharsmap {
         bestConsumed = index - position;
       }
     }
-    return bestValue < 0 ? undefined : { replacement: this.replacement(bestValue), consumed: bestConsumed };
+    return bestValue < 0
+      ? undefined
+      : { replacement: this.replacement(bestValue), consumed: bestConsumed };
   }
 
   private replacement(offset: number): string {

@@ -15,11 +15,16 @@ export interface AlbertOptions {
 }
 
 /** HF's defaults, for a tokenizer_config.json that leaves a switch out. */
-export const albertDefaults: AlbertOptions = { doLowerCase: true, keepAccents: false, removeSpace: true };
+export const albertDefaults: AlbertOptions = {
+  doLowerCase: true,
+  keepAccents: false,
+  removeSpace: true,
+};
 
 /** Reads the ALBERT switches from a parsed `tokenizer_config.json`. */
 export function albertOptionsFromConfig(config: Record<string, unknown>): AlbertOptions {
-  const flag = (name: string, fallback: boolean) => (typeof config[name] === 'boolean' ? (config[name] as boolean) : fallback);
+  const flag = (name: string, fallback: boolean) =>
+    typeof config[name] === 'boolean' ? (config[name] as boolean) : fallback;
   return {
     doLowerCase: flag('do_lower_case', albertDefaults.doLowerCase),
     keepAccents: flag('keep_accents', albertDefaults.keepAccents),
@@ -70,9 +75,19 @@ export class AlbertTokenizer implements TextTokenizer {
     const result: string[] = [];
     for (const piece of pieces) {
       const characters = [...piece];
-      if (characters.length > 1 && piece.endsWith(',') && isDigit(characters[characters.length - 2]!)) {
-        const current = sentencePiece.encodeAsPieces(characters.slice(0, -1).join('').replaceAll(spaceSymbol, ''));
-        if (!piece.startsWith(spaceSymbol) && current.length > 0 && current[0]!.startsWith(spaceSymbol)) {
+      if (
+        characters.length > 1 &&
+        piece.endsWith(',') &&
+        isDigit(characters[characters.length - 2]!)
+      ) {
+        const current = sentencePiece.encodeAsPieces(
+          characters.slice(0, -1).join('').replaceAll(spaceSymbol, ''),
+        );
+        if (
+          !piece.startsWith(spaceSymbol) &&
+          current.length > 0 &&
+          current[0]!.startsWith(spaceSymbol)
+        ) {
           if ([...current[0]!].length === 1) current.shift();
           else current[0] = current[0]!.slice(1);
         }

@@ -21,5 +21,7 @@ export interface BgGpt2TokenizerFiles {
  */
 export function createBgGpt2Tokenizer(files: BgGpt2TokenizerFiles): BgGpt2TextTokenizer {
   const sentencePiece = SentencePieceTokenizer.fromBytes(files.sentencePieceModel);
-  return new BgGpt2TextTokenizer(new AlbertTokenizer(sentencePiece, albertOptionsFromConfig(files.tokenizerConfig ?? {})));
+  return new BgGpt2TextTokenizer(
+    new AlbertTokenizer(sentencePiece, albertOptionsFromConfig(files.tokenizerConfig ?? {})),
+  );
 }

@@ -1,5 +1,12 @@
 import { TokenizerError } from '../errors.js';
-import { type ModelPiece, type ModelProto, ModelType, type NormalizerSpec, PieceType, type TrainerSpec } from '../model-proto.js';
+import {
+  type ModelPiece,
+  type ModelProto,
+  ModelType,
+  type NormalizerSpec,
+  PieceType,
+  type TrainerSpec,
+} from '../model-proto.js';
 import { SentencePieceTokenizer } from '../sentencepiece-tokenizer.js';
 import { pieceToByte } from '../vocabulary.js';
 
@@ -15,7 +22,8 @@ function invalid(message: string): never {
 }
 
 function object(value: unknown, what: string): JsonObject {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) invalid(`${what} is not an object`);
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    invalid(`${what} is not an object`);
   return value as JsonObject;
 }
 
@@ -54,7 +62,8 @@ export function loadTokenizerJson(json: string | JsonObject): SentencePieceToken
     invalid(`it is not JSON (${(error as Error).message})`);
   }
   const model = object(root.model, 'model');
-  if (model.type !== 'Unigram') invalid(`its model is ${String(model.type)}, only Unigram is supported`);
+  if (model.type !== 'Unigram')
+    invalid(`its model is ${String(model.type)}, only Unigram is supported`);
   if (!Array.isArray(model.vocab) || model.vocab.length === 0) invalid('model.vocab is missing');
   const unknownId = typeof model.unk_id === 'number' ? model.unk_id : -1;
   const byteFallback = model.byte_fallback === true;
@@ -80,7 +89,8 @@ export function loadTokenizerJson(json: string | JsonObject): SentencePieceToken
     } else if (byteFallback && pieceToByte(piece) >= 0) type = PieceType.byte;
     return { piece, score, type };
   });
-  if (unknownId < 0 || unknownId >= pieces.length) invalid('model.unk_id is missing or out of range');
+  if (unknownId < 0 || unknownId >= pieces.length)
+    invalid('model.unk_id is missing or out of range');
 
   const normalizers = flatten(root.normalizer);
   const precompiled = normalizers.find((node) => node.type === 'Precompiled');
@@ -95,8 +105,10 @@ export function loadTokenizerJson(json: string | JsonObject): SentencePieceToken
     .filter((node) => node !== null && node !== undefined)
     .map((node) => object(node, 'pre_tokenizer'))
     .find((node) => node.type === 'Metaspace');
-  if (!metaspace) invalid('it has no Metaspace pre-tokenizer, so it is not a SentencePiece tokenizer');
-  const prependScheme = metaspace.prepend_scheme ?? (metaspace.add_prefix_space === false ? 'never' : 'always');
+  if (!metaspace)
+    invalid('it has no Metaspace pre-tokenizer, so it is not a SentencePiece tokenizer');
+  const prependScheme =
+    metaspace.prepend_scheme ?? (metaspace.add_prefix_space === false ? 'never' : 'always');
 
   const normalizerSpec: NormalizerSpec = {
     name: 'tokenizer.json',
@@ -109,7 +121,9 @@ export function loadTokenizerJson(json: string | JsonObject): SentencePieceToken
     escapeWhitespaces: true,
   };
   const find = (type: PieceType) => pieces.findIndex((piece) => piece.type === type);
-  const control = pieces.map((piece, id) => [piece, id] as const).filter(([piece]) => piece.type === PieceType.control);
+  const control = pieces
+    .map((piece, id) => [piece, id] as const)
+    .filter(([piece]) => piece.type === PieceType.control);
   const trainerSpec: TrainerSpec = {
     modelType: ModelType.unigram,
     vocabSize: pieces.length,
