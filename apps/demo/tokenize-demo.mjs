@@ -6,8 +6,19 @@ import { fileURLToPath } from 'node:url';
 import { BgGpt2TextTokenizer, loadSentencePieceSync } from '@bg-gpt2/tokenizer/node';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const modelPath = join(here, '..', '..', 'packages', 'tokenizer', 'fixtures', 'models', 'unigram-bg.model');
-const text = process.argv.slice(2).join(' ') || 'Здравей, свят! Как си днес?\nВтори ред с „кавички“ и числа: 1 234,50 лв.';
+const modelPath = join(
+  here,
+  '..',
+  '..',
+  'packages',
+  'tokenizer',
+  'fixtures',
+  'models',
+  'unigram-bg.model',
+);
+const text =
+  process.argv.slice(2).join(' ') ||
+  'Здравей, свят! Как си днес?\nВтори ред с „кавички“ и числа: 1 234,50 лв.';
 
 const sentencePiece = loadSentencePieceSync(modelPath);
 const tokenizer = new BgGpt2TextTokenizer(sentencePiece);
