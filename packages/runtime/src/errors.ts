@@ -1,0 +1,32 @@
+/**
+ * What went wrong at run time, as a stable string a program can switch on.
+ *
+ * - `NO_BACKEND`: no ONNX Runtime backend is registered/installed for this environment.
+ * - `MODEL_NOT_FOUND`: a model folder, URL or hub repository without the needed files.
+ * - `DOWNLOAD_FAILED`: the network failed (unreachable, HTTP error, truncated body).
+ * - `INTEGRITY_FAILED`: a downloaded file whose size or sha256 is not what the hub says.
+ * - `OFFLINE_MISS`: offline mode and the file is not in the cache.
+ * - `CONTEXT_OVERFLOW`: more tokens than the model's n_positions.
+ * - `INVALID_ARGUMENT`: an option outside its documented range.
+ * - `DISPOSED`: a session used after `dispose()`.
+ */
+export type RuntimeErrorCode =
+  | 'NO_BACKEND'
+  | 'MODEL_NOT_FOUND'
+  | 'DOWNLOAD_FAILED'
+  | 'INTEGRITY_FAILED'
+  | 'OFFLINE_MISS'
+  | 'CONTEXT_OVERFLOW'
+  | 'INVALID_ARGUMENT'
+  | 'DISPOSED';
+
+/** The one error type this package throws; `code` is stable, the message says what to do. */
+export class RuntimeError extends Error {
+  override readonly name = 'RuntimeError';
+  readonly code: RuntimeErrorCode;
+
+  constructor(code: RuntimeErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+  }
+}
