@@ -4,11 +4,13 @@ export default defineConfig([
   {
     entry: { index: 'src/index.ts', node: 'src/node.ts' },
     format: ['esm', 'cjs'],
-    dts: true,
+    dts: { resolve: ['@bg-gpt2/errors'] },
     sourcemap: true,
     clean: true,
     target: 'es2022',
     treeshake: true,
+    // Bundled, so the package keeps zero runtime dependencies.
+    noExternal: ['@bg-gpt2/errors'],
   },
   {
     entry: { 'cli/bg-spm': 'src/cli/bg-spm.ts' },
@@ -17,5 +19,6 @@ export default defineConfig([
     target: 'node20',
     sourcemap: true,
     banner: { js: '#!/usr/bin/env node' },
+    noExternal: ['@bg-gpt2/errors'],
   },
 ]);

@@ -1,3 +1,5 @@
+import { BgGpt2Error } from '@bg-gpt2/errors';
+
 /**
  * What went wrong, as a stable string a program can switch on.
  *
@@ -17,15 +19,9 @@ export type TokenizerErrorCode =
   | 'INVALID_ARGUMENT';
 
 /**
- * The one error type this package throws. Its message says what went wrong and what to do;
- * `code` is stable across versions.
+ * The one error type this package throws (a `BgGpt2Error`). Its message says what went wrong and
+ * what to do; `code` is stable across versions.
  */
-export class TokenizerError extends Error {
+export class TokenizerError extends BgGpt2Error<TokenizerErrorCode> {
   override readonly name = 'TokenizerError';
-  readonly code: TokenizerErrorCode;
-
-  constructor(code: TokenizerErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.code = code;
-  }
 }

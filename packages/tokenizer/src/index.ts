@@ -1,3 +1,4 @@
+export { BgGpt2Error, isBgGpt2Error } from '@bg-gpt2/errors';
 export { TokenizerError, type TokenizerErrorCode } from './errors.js';
 export {
   type ModelPiece,

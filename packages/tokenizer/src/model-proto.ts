@@ -67,7 +67,8 @@ export interface ModelProto {
   denormalizerSpec: NormalizerSpec | undefined;
 }
 
-function defaultTrainerSpec(): TrainerSpec {
+/** The trainer settings of a model that sets none (the proto defaults). */
+export function defaultTrainerSpec(): TrainerSpec {
   return {
     modelType: ModelType.unigram,
     vocabSize: 8000,

@@ -69,19 +69,14 @@ function applyExtraOptions<T>(
   return result;
 }
 
-function integerFlag(flags: Map<string, string>, name: string, fallback: number): number {
+/** A numeric flag's value, or `fallback` when absent; `integer` also requires a whole number. */
+function numberFlag(flags: Map<string, string>, name: string, fallback: number, integer = false): number {
   const value = flags.get(name);
   if (value === undefined) return fallback;
   const number = Number(value);
-  if (!Number.isInteger(number)) fail(`--${name} must be an integer, got "${value}".`);
-  return number;
-}
-
-function numberFlag(flags: Map<string, string>, name: string, fallback: number): number {
-  const value = flags.get(name);
-  if (value === undefined) return fallback;
-  const number = Number(value);
-  if (!Number.isFinite(number)) fail(`--${name} must be a number, got "${value}".`);
+  if (integer ? !Number.isInteger(number) : !Number.isFinite(number)) {
+    fail(`--${name} must be ${integer ? 'an integer' : 'a number'}, got "${value}".`);
+  }
   return number;
 }
 
@@ -91,11 +86,11 @@ async function encode(
   files: string[],
 ): Promise<void> {
   const format = flags.get('output_format') ?? 'piece';
-  const nbestSize = integerFlag(flags, 'nbest_size', format.startsWith('nbest') ? 10 : -1);
+  const nbestSize = numberFlag(flags, 'nbest_size', format.startsWith('nbest') ? 10 : -1, true);
   const alpha = numberFlag(flags, 'alpha', 0.5);
   const extra = parseExtraOptions(flags.get('extra_options'), ['bos', 'eos', 'reverse', 'unk']);
   const seed = flags.has('random_seed')
-    ? integerFlag(flags, 'random_seed', 0)
+    ? numberFlag(flags, 'random_seed', 0, true)
     : Math.floor(Math.random() * 2 ** 32);
   const random = seededRandom(seed);
   const unknownPiece = tokenizer.proto.trainerSpec.unkPiece;

@@ -1,5 +1,6 @@
 import { TokenizerError } from '../errors.js';
 import {
+  defaultTrainerSpec,
   type ModelPiece,
   type ModelProto,
   ModelType,
@@ -125,16 +126,10 @@ export function loadTokenizerJson(json: string | JsonObject): SentencePieceToken
     .map((piece, id) => [piece, id] as const)
     .filter(([piece]) => piece.type === PieceType.control);
   const trainerSpec: TrainerSpec = {
+    ...defaultTrainerSpec(),
     modelType: ModelType.unigram,
     vocabSize: pieces.length,
     byteFallback,
-    treatWhitespaceAsSuffix: false,
-    allowWhitespaceOnlyPieces: false,
-    splitByWhitespace: true,
-    splitDigits: false,
-    splitByNumber: true,
-    splitByUnicodeScript: true,
-    maxSentencepieceLength: 16,
     userDefinedSymbols,
     controlSymbols: control.map(([piece]) => piece.piece),
     unkId: find(PieceType.unknown),
@@ -142,11 +137,6 @@ export function loadTokenizerJson(json: string | JsonObject): SentencePieceToken
     eosId: control.find(([piece]) => piece.piece === '</s>')?.[1] ?? -1,
     padId: control.find(([piece]) => piece.piece === '<pad>')?.[1] ?? -1,
     unkPiece: pieces[unknownId]!.piece,
-    bosPiece: '<s>',
-    eosPiece: '</s>',
-    padPiece: '<pad>',
-    unkSurface: ' \u2047 ',
-    characterCoverage: 1,
   };
   const proto: ModelProto = { pieces, trainerSpec, normalizerSpec, denormalizerSpec: undefined };
   return new SentencePieceTokenizer(proto);
