@@ -24,7 +24,10 @@ describe('BgGpt2Error', () => {
     expect(first instanceof FirstError).toBe(true);
     expect(first instanceof SecondError).toBe(false);
     // A copy of the class from another bundle: same brand, different constructor.
-    const foreign = Object.assign(new Error('y'), { [Symbol.for('@bg-gpt2/error')]: true, code: 'X' });
+    const foreign = Object.assign(new Error('y'), {
+      [Symbol.for('@bg-gpt2/error')]: true,
+      code: 'X',
+    });
     expect(foreign instanceof BgGpt2Error).toBe(true);
     expect(isBgGpt2Error(first, 'ONE')).toBe(true);
     expect(isBgGpt2Error(first, 'TWO')).toBe(false);

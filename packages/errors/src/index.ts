@@ -17,9 +17,17 @@ export class BgGpt2Error<Code extends string = string> extends Error {
   }
 
   static override [Symbol.hasInstance](value: unknown): boolean {
+    // `this` is the class `instanceof` asks about: the base checks the brand, subclasses keep
+    // the ordinary prototype check.
+    // biome-ignore lint/complexity/noThisInStatic: the receiver decides which check applies
     if (this === BgGpt2Error) {
-      return typeof value === 'object' && value !== null && (value as { [brand]?: unknown })[brand] === true;
+      return (
+        typeof value === 'object' &&
+        value !== null &&
+        (value as { [brand]?: unknown })[brand] === true
+      );
     }
+    // biome-ignore lint/complexity/noThisInStatic: the receiver decides which check applies
     return Function.prototype[Symbol.hasInstance].call(this, value);
   }
 }

@@ -70,7 +70,12 @@ function applyExtraOptions<T>(
 }
 
 /** A numeric flag's value, or `fallback` when absent; `integer` also requires a whole number. */
-function numberFlag(flags: Map<string, string>, name: string, fallback: number, integer = false): number {
+function numberFlag(
+  flags: Map<string, string>,
+  name: string,
+  fallback: number,
+  integer = false,
+): number {
   const value = flags.get(name);
   if (value === undefined) return fallback;
   const number = Number(value);
