@@ -3,7 +3,9 @@ import { defineConfig } from 'tsup';
 export default defineConfig({
   entry: { index: 'src/index.ts' },
   format: ['esm', 'cjs'],
-  dts: true,
+  dts: { resolve: ['@bg-gpt2/errors'] },
+  // Bundled, so no package gains a runtime dependency for its error class.
+  noExternal: ['@bg-gpt2/errors'],
   sourcemap: true,
   clean: true,
   target: 'es2022',

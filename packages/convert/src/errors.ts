@@ -1,3 +1,5 @@
+import { BgGpt2Error } from '@bg-gpt2/errors';
+
 /**
  * What went wrong in a conversion, as a stable string a program can switch on.
  *
@@ -17,13 +19,7 @@ export type ConvertErrorCode =
   | 'CONFIG_UNSUPPORTED'
   | 'WEIGHTS_MISMATCH';
 
-/** The one error type this package throws; `code` is stable, the message says what to do. */
-export class ConvertError extends Error {
+/** The one error type this package throws (a `BgGpt2Error`): `code` is stable, the message says what to do. */
+export class ConvertError extends BgGpt2Error<ConvertErrorCode> {
   override readonly name = 'ConvertError';
-  readonly code: ConvertErrorCode;
-
-  constructor(code: ConvertErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.code = code;
-  }
 }

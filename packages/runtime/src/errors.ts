@@ -1,3 +1,5 @@
+import { BgGpt2Error } from '@bg-gpt2/errors';
+
 /**
  * What went wrong at run time, as a stable string a program can switch on.
  *
@@ -20,13 +22,7 @@ export type RuntimeErrorCode =
   | 'INVALID_ARGUMENT'
   | 'DISPOSED';
 
-/** The one error type this package throws; `code` is stable, the message says what to do. */
-export class RuntimeError extends Error {
+/** The one error type this package throws (a `BgGpt2Error`): `code` is stable, the message says what to do. */
+export class RuntimeError extends BgGpt2Error<RuntimeErrorCode> {
   override readonly name = 'RuntimeError';
-  readonly code: RuntimeErrorCode;
-
-  constructor(code: RuntimeErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.code = code;
-  }
 }
