@@ -5,6 +5,7 @@ the same code that made reference.json) in the Hugging Face Optimum / transforme
 @bg-gpt2/runtime tests.
 
 How: /usr/bin/python3 tooling/gpt2-fixtures/export-onnx.py   (after make-checkpoints.py)
+     /usr/bin/python3 tooling/gpt2-fixtures/export-onnx.py CHECKPOINT_FOLDER OUT.onnx   (any other checkpoint)
 then verify with onnxruntime-node:  node tooling/gpt2-fixtures/check-onnx.mjs
 (onnxruntime is not available to Python here).
 
@@ -60,7 +61,9 @@ class DecoderWithPast(nn.Module):
 
 
 def main():
-    d = os.path.join(FIXTURES, "tiny-gpt2")
+    # Optional: export another checkpoint folder (e.g. the seed-shaped benchmark model):
+    #   export-onnx.py CHECKPOINT_FOLDER OUTPUT_FILE
+    d = sys.argv[1] if len(sys.argv) > 1 else os.path.join(FIXTURES, "tiny-gpt2")
     cfg = json.load(open(os.path.join(d, "config.json")))
     sd = torch.load(os.path.join(d, "pytorch_model.bin"))
     model = DecoderWithPast(sd, cfg).eval()
@@ -93,9 +96,8 @@ def main():
             out_names.append(om)
             dyn[om] = {0: "batch_size", 2: "past_sequence_length + sequence_length"}
 
-    out_dir = os.path.join(d, "torch-export")
-    os.makedirs(out_dir, exist_ok=True)
-    path = os.path.join(out_dir, "model.onnx")
+    path = sys.argv[2] if len(sys.argv) > 2 else os.path.join(d, "torch-export", "model.onnx")
+    os.makedirs(os.path.dirname(path), exist_ok=True)
     with torch.no_grad():
         torch.onnx.export(
             model,
