@@ -1,0 +1,38 @@
+import type { InferenceSession } from 'onnxruntime-common';
+
+/**
+ * Session options passed through to ONNX Runtime (`InferenceSession.SessionOptions` of
+ * onnxruntime-common). A backend merges its own defaults under them.
+ */
+export type BackendSessionOptions = InferenceSession.SessionOptions;
+
+/**
+ * An ONNX Runtime flavour that creates inference sessions — the seam between this package and
+ * onnxruntime-node, onnxruntime-web or anything else that speaks onnxruntime-common's
+ * `InferenceSession` interface. Modelled on onnxruntime-common's own two-method `Backend`.
+ *
+ * ```ts
+ * registerBackend('my-runtime', {
+ *   async init() {},                                      // throw when unusable here
+ *   createSession: (model, options) => ort.InferenceSession.create(model, options),
+ * }, 50);
+ * ```
+ */
+export interface Backend {
+  /**
+   * Prepares the backend (loads the native addon or the WebAssembly module). Called once, before
+   * the first {@link Backend.createSession}; throws when the backend cannot work in this
+   * environment (for example its npm package is not installed), which makes the registry fall
+   * back to the next backend.
+   */
+  init(): Promise<void>;
+
+  /**
+   * Creates a session for a model: a local file path where the backend can read files (Node), or
+   * the bytes of the `.onnx` file.
+   */
+  createSession(
+    model: string | Uint8Array,
+    options?: BackendSessionOptions,
+  ): Promise<InferenceSession>;
+}

@@ -1,0 +1,436 @@
+import { type InferenceSession, Tensor } from 'onnxruntime-common';
+import { RuntimeError } from './errors.js';
+import type { ModelConfig } from './model-config.js';
+import type { ModelSignature } from './model-signature.js';
+import { emptyKeyValueTensor, int64Tensor, readFloat32 } from './tensor-data.js';
+
+/** Options of {@link DecoderSession} (`model.createSession(options)`). */
+export interface DecoderSessionOptions {
+  /**
+   * What to do when the context would grow past the model's `n_positions`:
+   * `false` (default) throws `CONTEXT_OVERFLOW`; `true` slides the window — the oldest tokens are
+   * dropped, the most recent {@link DecoderSessionOptions.slidingWindowKeep} tokens (the new one
+   * included) are prefilled again at positions 0… and decoding goes on. GPT-2's positions are
+   * absolute (added to the input), so the cache cannot simply be trimmed: re-prefilling is the
+   * exact way to continue. It costs one prefill of `slidingWindowKeep` tokens every
+   * `n_positions − slidingWindowKeep + 1` steps.
+   */
+  slidingWindow?: boolean;
+  /** Tokens kept when the window slides (1 … n_positions); default half of n_positions. */
+  slidingWindowKeep?: number;
+  /** Token id written into the left padding of shorter rows (masked out; default 0). */
+  padTokenId?: number;
+}
+
+/** What a session needs of its model; {@link Model} provides it. */
+export interface DecoderSessionHost {
+  readonly inferenceSession: InferenceSession;
+  readonly config: ModelConfig;
+  readonly signature: ModelSignature;
+  /** True once the model is disposed. */
+  readonly disposed: boolean;
+}
+
+interface ForwardResult {
+  logits: Float32Array;
+  presents: Tensor[];
+}
+
+/**
+ * The decoding state of one (batched) sequence over a model: token history, attention mask and
+ * the KV cache. The step API a sampler drives:
+ *
+ * ```ts
+ * const session = model.createSession();
+ * let logits = await session.prefill(promptIds);   // [batch × vocab], last position
+ * while (…) logits = await session.step(nextId);   // one token per row; the cache grows
+ * session.dispose();
+ * ```
+ *
+ * Calls are queued: each starts when the previous one has finished. Every ONNX Runtime tensor a
+ * call creates or receives is disposed once it is no longer needed.
+ */
+export class DecoderSession {
+  private readonly host: DecoderSessionHost;
+  private readonly slidingWindow: boolean;
+  private readonly keepOnSlide: number;
+  private readonly padTokenId: number;
+  /** Per row, the tokens in the cache (left padding included). */
+  private tokens: number[][] = [];
+  /** Per row, 1 for a real token and 0 for padding, aligned with `tokens`. */
+  private mask: number[][] = [];
+  /** Past keys and values, in signature order: layer 0 key, layer 0 value, layer 1 key, … */
+  private past: Tensor[] = [];
+  private queue: Promise<unknown> = Promise.resolve();
+  private isDisposed = false;
+
+  /** Prefer `model.createSession(options)`. */
+  constructor(host: DecoderSessionHost, options: DecoderSessionOptions = {}) {
+    this.host = host;
+    const contextLength = host.config.contextLength;
+    this.slidingWindow = options.slidingWindow === true;
+    this.keepOnSlide = options.slidingWindowKeep ?? Math.max(1, Math.floor(contextLength / 2));
+    if (
+      !Number.isInteger(this.keepOnSlide) ||
+      this.keepOnSlide < 1 ||
+      this.keepOnSlide > contextLength
+    ) {
+      throw new RuntimeError(
+        'INVALID_ARGUMENT',
+        `slidingWindowKeep must be an integer from 1 to n_positions (${contextLength}); got ${options.slidingWindowKeep}.`,
+      );
+    }
+    this.padTokenId = options.padTokenId ?? 0;
+    this.checkTokenId(this.padTokenId, 'padTokenId');
+  }
+
+  /** Tokens in the cache per row (the padded width for a batch); 0 before {@link prefill}. */
+  get length(): number {
+    return this.tokens[0]?.length ?? 0;
+  }
+
+  /** Rows in the current batch; 0 before {@link prefill}. */
+  get batchSize(): number {
+    return this.tokens.length;
+  }
+
+  /** Columns of each logits row (the model's vocabulary size). */
+  get vocabularySize(): number {
+    return this.host.config.vocabularySize;
+  }
+
+  /** The tokens in the cache, per row, left padding included (copies). */
+  get tokenIds(): number[][] {
+    return this.tokens.map((row) => [...row]);
+  }
+
+  /** Whether {@link dispose} was called (on this session or its model). */
+  get disposed(): boolean {
+    return this.isDisposed || this.host.disposed;
+  }
+
+  /**
+   * Starts over with a prompt: one row of ids, or several rows (a batch). Rows of different
+   * lengths are left-padded; padding is masked out and positions count real tokens only
+   * (`position_ids = max(cumsum(mask) − 1, 0)`, as Hugging Face's generate does), so every row
+   * gets the logits it would get alone.
+   *
+   * @returns the logits of each row's last token, [batch × vocabulary] row-major.
+   * @throws RuntimeError `CONTEXT_OVERFLOW` when a row is longer than n_positions (unless
+   *   `slidingWindow`, which keeps the last n_positions tokens), `INVALID_ARGUMENT` for an empty row
+   *   or an id outside the vocabulary, `DISPOSED` after {@link dispose}.
+   */
+  prefill(ids: readonly number[] | readonly (readonly number[])[]): Promise<Float32Array> {
+    return this.enqueue(() => this.start(ids, false));
+  }
+
+  /**
+   * {@link prefill} returning the logits of every position, [batch × width × vocabulary] (width is
+   * the longest row; padded positions of shorter rows hold meaningless values) — for scoring a
+   * text. The cache is kept, so {@link step} can continue from here.
+   */
+  logitsAll(ids: readonly number[] | readonly (readonly number[])[]): Promise<Float32Array> {
+    return this.enqueue(() => this.start(ids, true));
+  }
+
+  /**
+   * Appends one token to each row (a number for a batch of one) and returns the logits of the new
+   * position, [batch × vocabulary].
+   *
+   * @throws RuntimeError `CONTEXT_OVERFLOW` when the context is already n_positions long (unless
+   *   `slidingWindow`), `INVALID_ARGUMENT` before {@link prefill} or for the wrong number of
+   *   tokens, `DISPOSED` after {@link dispose}.
+   */
+  step(tokens: number | readonly number[]): Promise<Float32Array> {
+    return this.enqueue(() => this.advance(tokens));
+  }
+
+  /**
+   * Releases the KV cache. Further calls reject with `DISPOSED`. A call still running finishes
+   * first; the returned promise resolves when everything is released.
+   */
+  dispose(): Promise<void> {
+    if (this.isDisposed) return this.queue.then(() => undefined);
+    this.isDisposed = true;
+    const released = this.queue.then(() => this.reset());
+    this.queue = released;
+    return released;
+  }
+
+  private enqueue<T>(work: () => Promise<T>): Promise<T> {
+    if (this.disposed) return Promise.reject(this.disposedError());
+    const result = this.queue.then(() => {
+      if (this.disposed) throw this.disposedError();
+      return work();
+    });
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+
+  private disposedError(): RuntimeError {
+    return new RuntimeError(
+      'DISPOSED',
+      this.host.disposed
+        ? 'The model was disposed; load it again to create sessions.'
+        : 'This session was disposed; create a new one with model.createSession().',
+    );
+  }
+
+  private checkTokenId(id: unknown, what: string): void {
+    if (
+      typeof id !== 'number' ||
+      !Number.isInteger(id) ||
+      id < 0 ||
+      id >= this.host.config.vocabularySize
+    ) {
+      throw new RuntimeError(
+        'INVALID_ARGUMENT',
+        `${what} ${String(id)} is not a token id of this model (0 … ${this.host.config.vocabularySize - 1}).`,
+      );
+    }
+  }
+
+  private reset(): void {
+    for (const tensor of this.past) tensor.dispose();
+    this.past = [];
+    this.tokens = [];
+    this.mask = [];
+  }
+
+  private async start(
+    ids: readonly number[] | readonly (readonly number[])[],
+    allPositions: boolean,
+  ): Promise<Float32Array> {
+    const rows = this.readRows(ids);
+    const contextLength = this.host.config.contextLength;
+    let width = Math.max(...rows.map((row) => row.length));
+    if (width > contextLength) {
+      if (!this.slidingWindow) {
+        throw new RuntimeError(
+          'CONTEXT_OVERFLOW',
+          `The prompt has ${width} tokens; this model reads at most ${contextLength} (n_positions). ` +
+            'Shorten the prompt, or create the session with { slidingWindow: true } to keep only the last tokens.',
+        );
+      }
+      width = contextLength;
+    }
+    const tokens: number[][] = [];
+    const mask: number[][] = [];
+    for (const row of rows) {
+      const kept = row.slice(Math.max(0, row.length - width));
+      const padding = width - kept.length;
+      tokens.push([...new Array<number>(padding).fill(this.padTokenId), ...kept]);
+      mask.push([...new Array<number>(padding).fill(0), ...new Array<number>(kept.length).fill(1)]);
+    }
+    this.reset();
+    const result = await this.forward(tokens, mask, allPositions);
+    this.tokens = tokens;
+    this.mask = mask;
+    this.past = result.presents;
+    return result.logits;
+  }
+
+  private async advance(next: number | readonly number[]): Promise<Float32Array> {
+    if (this.length === 0) {
+      throw new RuntimeError(
+        'INVALID_ARGUMENT',
+        'step() needs a context: call prefill(ids) first.',
+      );
+    }
+    const column = typeof next === 'number' ? [next] : [...next];
+    if (column.length !== this.batchSize) {
+      throw new RuntimeError(
+        'INVALID_ARGUMENT',
+        `step() needs one token per row: the batch has ${this.batchSize} rows, got ${column.length} tokens.`,
+      );
+    }
+    for (const [row, id] of column.entries()) this.checkTokenId(id, `Token of row ${row}`);
+    const contextLength = this.host.config.contextLength;
+
+    if (this.length + 1 > contextLength) {
+      if (!this.slidingWindow) {
+        throw new RuntimeError(
+          'CONTEXT_OVERFLOW',
+          `The context is full: ${this.length} tokens, and this model reads at most ${contextLength} (n_positions). ` +
+            'Stop generating here, or create the session with { slidingWindow: true } to drop the oldest tokens.',
+        );
+      }
+      const start = this.length - (this.keepOnSlide - 1);
+      const tokens = this.tokens.map((row, index) => [...row.slice(start), column[index]]);
+      const mask = this.mask.map((row) => [...row.slice(start), 1]);
+      this.reset();
+      const result = await this.forward(tokens, mask, false);
+      this.tokens = tokens;
+      this.mask = mask;
+      this.past = result.presents;
+      return result.logits;
+    }
+
+    const result = await this.forward(
+      column.map((id) => [id]),
+      column.map(() => [1]),
+      false,
+    );
+    for (const tensor of this.past) tensor.dispose();
+    this.past = result.presents;
+    column.forEach((id, row) => {
+      this.tokens[row].push(id);
+      this.mask[row].push(1);
+    });
+    return result.logits;
+  }
+
+  private readRows(ids: readonly number[] | readonly (readonly number[])[]): number[][] {
+    if (!Array.isArray(ids) || ids.length === 0) {
+      throw new RuntimeError(
+        'INVALID_ARGUMENT',
+        'prefill() needs token ids: an array of ids, or an array of rows of ids.',
+      );
+    }
+    const rows = (Array.isArray(ids[0]) ? ids : [ids]) as readonly (readonly number[])[];
+    return rows.map((row, index) => {
+      if (!Array.isArray(row) || row.length === 0) {
+        throw new RuntimeError(
+          'INVALID_ARGUMENT',
+          `Row ${index} of the prompt is empty; every row needs a token.`,
+        );
+      }
+      for (const id of row) this.checkTokenId(id, `Token of row ${index}`);
+      return [...row];
+    });
+  }
+
+  /**
+   * Runs the model over new columns `tokens` (with their mask) after the current cache.
+   * Does not change the session's state; the caller installs `presents`.
+   */
+  private async forward(
+    tokens: number[][],
+    newMask: number[][],
+    allPositions: boolean,
+  ): Promise<ForwardResult> {
+    const { inferenceSession, config, signature } = this.host;
+    const batchSize = tokens.length;
+    const sequenceLength = tokens[0].length;
+    const pastLength = this.length;
+    const vocabularySize = config.vocabularySize;
+
+    const feeds: Record<string, Tensor> = {};
+    const created: Tensor[] = [];
+    const feed = (name: string, tensor: Tensor): void => {
+      feeds[name] = tensor;
+      created.push(tensor);
+    };
+    feed(signature.inputIds, int64Tensor(tokens.flat(), [batchSize, sequenceLength]));
+    if (signature.attentionMask !== undefined) {
+      const fullMask = newMask.map((row, index) => [...(this.mask[index] ?? []), ...row]);
+      feed(
+        signature.attentionMask,
+        int64Tensor(fullMask.flat(), [batchSize, pastLength + sequenceLength]),
+      );
+    }
+    if (signature.positionIds !== undefined) {
+      const positions: number[] = [];
+      newMask.forEach((row, index) => {
+        let seen = 0;
+        for (const bit of this.mask[index] ?? []) seen += bit;
+        for (const bit of row) {
+          seen += bit;
+          positions.push(Math.max(seen - 1, 0));
+        }
+      });
+      feed(signature.positionIds, int64Tensor(positions, [batchSize, sequenceLength]));
+    }
+    if (signature.logitsToKeep !== undefined) {
+      feed(
+        signature.logitsToKeep,
+        new Tensor('int64', new BigInt64Array([allPositions ? 0n : 1n]), []),
+      );
+    }
+    if (signature.useCacheBranch !== undefined) {
+      feed(
+        signature.useCacheBranch,
+        new Tensor('bool', new Uint8Array([pastLength > 0 ? 1 : 0]), [1]),
+      );
+    }
+    for (let layer = 0; layer < signature.pastKeys.length; layer++) {
+      if (pastLength > 0) {
+        feeds[signature.pastKeys[layer]] = this.past[2 * layer];
+        feeds[signature.pastValues[layer]] = this.past[2 * layer + 1];
+      } else {
+        const type = signature.keyValueType;
+        feed(
+          signature.pastKeys[layer],
+          emptyKeyValueTensor(type, batchSize, config.headCount, config.headSize),
+        );
+        feed(
+          signature.pastValues[layer],
+          emptyKeyValueTensor(type, batchSize, config.headCount, config.headSize),
+        );
+      }
+    }
+
+    const fetches = [signature.logits];
+    for (let layer = 0; layer < signature.presentKeys.length; layer++) {
+      fetches.push(signature.presentKeys[layer], signature.presentValues[layer]);
+    }
+    let outputs: InferenceSession.ReturnType;
+    try {
+      outputs = await inferenceSession.run(feeds, fetches);
+    } catch (cause) {
+      throw new RuntimeError(
+        'MODEL_INVALID',
+        `ONNX Runtime failed to run the model (batch ${batchSize}, ${sequenceLength} new tokens after ${pastLength}): ${
+          cause instanceof Error ? cause.message : String(cause)
+        }`,
+        { cause },
+      );
+    } finally {
+      for (const tensor of created) tensor.dispose();
+    }
+
+    const presents = fetches.slice(1).map((name) => outputs[name] as Tensor);
+    const logitsTensor = outputs[signature.logits] as Tensor;
+    try {
+      if (this.disposed) throw this.disposedError();
+      const data = await readFloat32(logitsTensor);
+      const [, keptPositions, columns] = logitsTensor.dims;
+      if (
+        columns !== vocabularySize ||
+        data.length !== batchSize * keptPositions * vocabularySize
+      ) {
+        throw new RuntimeError(
+          'MODEL_INVALID',
+          `The model's logits have shape [${logitsTensor.dims.join(', ')}]; expected [${batchSize}, ${sequenceLength}, ${vocabularySize}] (vocab_size from config.json).`,
+        );
+      }
+      let logits: Float32Array;
+      if (allPositions) {
+        if (keptPositions !== sequenceLength) {
+          throw new RuntimeError(
+            'MODEL_INVALID',
+            `The model returned logits for ${keptPositions} of ${sequenceLength} positions.`,
+          );
+        }
+        logits = data;
+      } else if (keptPositions === 1) {
+        logits = data;
+      } else {
+        logits = new Float32Array(batchSize * vocabularySize);
+        for (let row = 0; row < batchSize; row++) {
+          const offset = (row * keptPositions + keptPositions - 1) * vocabularySize;
+          logits.set(data.subarray(offset, offset + vocabularySize), row * vocabularySize);
+        }
+      }
+      return { logits, presents };
+    } catch (error) {
+      for (const tensor of presents) tensor?.dispose();
+      throw error;
+    } finally {
+      logitsTensor?.dispose();
+      for (const [name, value] of Object.entries(outputs)) {
+        if (!fetches.includes(name)) (value as Tensor).dispose?.();
+      }
+    }
+  }
+}
