@@ -3,9 +3,10 @@
  *
  * Code units are mapped to a dense alphabet (only those that occur in keys). Each node is three
  * consecutive int32s in one array — `[base, check, value]` — so a step touches one cache line:
- * `next = data[node] + code; ok = data[next + 1] === node`, and the node's value (a piece id,
- * or -1) sits right beside. Node handles are offsets into that array; codes are pre-multiplied
- * by the stride. Built once from the sorted keys, with no intermediate node objects.
+ * `next = data[node] + code; ok = data[next + 1] === node + 1`, and the node's value sits right
+ * beside. Node handles are offsets into that array; codes are pre-multiplied by the stride.
+ * `check` and `value` are stored plus one, so a zero-filled array is an empty trie (no
+ * initialisation pass). Built once from the sorted keys, with no intermediate node objects.
  */
 export class DoubleArrayTrie {
   /** Dense code of each UTF-16 code unit times the node stride, 0 when no key contains it. */
@@ -42,20 +43,11 @@ export class DoubleArrayTrie {
     }
 
     const slots = Math.max(1024, keys.length * 3) + this.alphabetSize + 1;
-    this.data = DoubleArrayTrie.emptyData(slots);
-    this.data[1] = 0; // the root is its own parent, so slot 0 is taken
+    this.data = new Int32Array(slots * DoubleArrayTrie.stride);
+    this.data[1] = 1; // the root is its own parent (stored plus one), so slot 0 is taken
     if (keys.length > 0) this.build(keys, values, dense);
     const length = (this.used + this.alphabetSize + 1) * DoubleArrayTrie.stride;
     this.data = this.data.slice(0, length);
-  }
-
-  private static emptyData(slots: number): Int32Array {
-    const data = new Int32Array(slots * DoubleArrayTrie.stride);
-    for (let slot = 0; slot < slots; slot++) {
-      data[slot * 3 + 1] = -1;
-      data[slot * 3 + 2] = -1;
-    }
-    return data;
   }
 
   private get slots(): number {
@@ -66,7 +58,7 @@ export class DoubleArrayTrie {
     if (needed < this.slots) return;
     let size = this.slots;
     while (size <= needed) size *= 2;
-    const data = DoubleArrayTrie.emptyData(size);
+    const data = new Int32Array(size * DoubleArrayTrie.stride);
     data.set(this.data);
     this.data = data;
   }
@@ -83,7 +75,7 @@ export class DoubleArrayTrie {
       let first = stack.pop()!;
       const slot = stack.pop()!;
       if (keys[first]!.length === depth) {
-        this.data[slot * 3 + 2] = values[first]!;
+        this.data[slot * 3 + 2] = values[first]! + 1;
         first++;
       }
       if (first >= end) continue;
@@ -102,7 +94,7 @@ export class DoubleArrayTrie {
       data[slot * 3] = base * 3;
       for (let child = 0; child < childCodes.length; child++) {
         const childSlot = base + childCodes[child]!;
-        data[childSlot * 3 + 1] = slot * 3;
+        data[childSlot * 3 + 1] = slot * 3 + 1;
         stack.push(childSlot, childStarts[child]!, childStarts[child + 1]!, depth + 1);
       }
       this.used = Math.max(this.used, base + childCodes[childCodes.length - 1]! + 1);
@@ -110,7 +102,7 @@ export class DoubleArrayTrie {
   }
 
   private isFree(slot: number): boolean {
-    return this.data[slot * 3 + 1] === -1;
+    return this.data[slot * 3 + 1] === 0;
   }
 
   private findBase(codes: number[]): number {
@@ -151,12 +143,12 @@ export class DoubleArrayTrie {
     const code = this.codes[unit]!;
     if (code === 0) return -1;
     const next = this.data[node]! + code;
-    return this.data[next + 1] === node ? next : -1;
+    return this.data[next + 1] === node + 1 ? next : -1;
   }
 
   /** The value stored at `node` (a node handle from {@link child}), or -1. */
   value(node: number): number {
-    return this.data[node + 2]!;
+    return this.data[node + 2]! - 1;
   }
 
   /** The value of the longest key that is a prefix of `units[start..end)`, and its length. */
@@ -170,7 +162,7 @@ export class DoubleArrayTrie {
     for (let index = start; index < end; index++) {
       node = this.child(node, units[index]!);
       if (node < 0) break;
-      const value = this.data[node + 2]!;
+      const value = this.data[node + 2]! - 1;
       if (value >= 0) found = { value, length: index + 1 - start };
     }
     return found;
@@ -183,7 +175,7 @@ export class DoubleArrayTrie {
     for (let index = start; index < text.length; index++) {
       node = this.child(node, text.charCodeAt(index));
       if (node < 0) break;
-      const value = this.data[node + 2]!;
+      const value = this.data[node + 2]! - 1;
       if (value >= 0) found = { value, length: index + 1 - start };
     }
     return found;

@@ -65,10 +65,10 @@ export class UnigramModel implements SegmentationModel {
         const code = codes[units[end]!]!;
         if (code === 0) break;
         const next = data[node]! + code;
-        if (data[next + 1] !== node) break;
+        if (data[next + 1] !== node + 1) break;
         node = next;
         end++;
-        const id = data[node + 2]!;
+        const id = data[node + 2]! - 1;
         if (id < 0) continue;
         const type = types[id]!;
         if (type === 5 /* unused */) continue;
