@@ -84,7 +84,9 @@ async function transformersJs() {
 }
 
 const result = engine === 'transformers.js' ? await transformersJs() : await ours();
-const peakRssMb = process.resourceUsage().maxRSS / 1024;
+const usage = process.resourceUsage();
+const peakRssMb = usage.maxRSS / 1024;
+const cpuSeconds = (usage.userCPUTime + usage.systemCPUTime) / 1e6;
 process.stdout.write(
-  `${JSON.stringify({ engine, dtype, promptLength, newTokens, ...result, peakRssMb })}\n`,
+  `${JSON.stringify({ engine, dtype, promptLength, newTokens, ...result, peakRssMb, cpuSeconds })}\n`,
 );

@@ -1,17 +1,29 @@
 #!/usr/bin/env node
-// onnx-variants.mjs — speed of the ONNX models written by @bg-gpt2/convert, side by side.
+// onnx-variants.mjs — speed and accuracy of the ONNX models written by @bg-gpt2/convert,
+// side by side in one run.
 //
-//   node bench/runtime/onnx-variants.mjs [--quick] [--steps N] [--threads N] [--configs a,b,…]
+//   pnpm --filter @bg-gpt2/convert build
+//   node bench/runtime/onnx-variants.mjs [--quick] [--steps N] [--rounds N] [--configs a,b,…]
 //
-// A seed-shaped GPT-2 (6 layers, 768 wide, 12 heads, 50257 tokens, 1024 positions) with random
-// weights is built in memory, converted to every configuration (fp32 plain, fp32 optimized,
-// fp16, q8, q4, and measurement variants), and run with onnxruntime-node (CPU,
-// intraOpNumThreads 2, graph optimization 'all'):
-//   - prefill: one call with a 512-token prompt and num_logits_to_keep = 1 (median of 3);
-//   - decode: ms per generated token after an 8-token and after a 512-token prompt, N steps
-//     (default 128) each, the present.* outputs fed back as past_key_values.* (median step).
-// Also the model file size. Prints markdown tables with the machine's load average; writes the
-// figures to bench/.data/onnx-variants.json. Needs `pnpm --filter @bg-gpt2/convert build`.
+// Model: the seed-shaped GPT-2 of tooling/gpt2-fixtures/make-seed-shaped.py
+// (bench/.data/seed-shaped/, 6 layers, 768 wide, 12 heads, 50257 tokens, 1024 positions,
+// random weights) when it is there, else the same shape with random weights made in memory
+// (--random-weights forces that). Each configuration (fp32 plain, fp32 optimized, fp16, q8,
+// q4 by default; `--help` lists the measurement variants, and `torch-export` is the
+// torch.onnx.export baseline of the same weights, as transformers.js would load it) is
+// converted once and written to bench/.data/seed-shaped-onnx/, then measured with
+// onnxruntime-node on the CPU (intraOpNumThreads 2, graph optimization 'all'):
+//   - prefill: one call with a 512-token prompt, num_logits_to_keep = 1 (median of rounds);
+//   - decode: ms per generated token after an 8-token and after a 512-token prompt, the
+//     present.* outputs fed back as past_key_values.* (median over all steps);
+//   - accuracy: the first configuration's greedy continuation of an 8-token prompt (64 tokens)
+//     is scored by every configuration: top-1 agreement, mean |Δ log-probability|, KL
+//     divergence and the perplexity of the generated part.
+// Method: rounds (default 4) go over all configurations in turn, each with a fresh session
+// (only one alive at a time, so idle sessions' spinning threads do not steal the 2 cores),
+// so that drifting machine load hits every configuration alike. The load average is printed
+// before and after; quote it with the figures. Results also go to
+// bench/.data/onnx-variants.json.
 
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -59,7 +71,7 @@ const CONFIGS = {
     variant: 'optimized',
     tuning: { skipLayerNormalization: false },
   },
-  'fp32-opt-no-fastgelu': { dtype: 'fp32', variant: 'optimized', tuning: { fastGelu: false } },
+  'fp32-opt-no-fusedgelu': { dtype: 'fp32', variant: 'optimized', tuning: { fusedGelu: false } },
   'fp32-opt-matmul-head': {
     dtype: 'fp32',
     variant: 'optimized',
@@ -284,13 +296,36 @@ async function measureRound(entry, config, options, steps) {
 }
 
 /**
- * Logits of every position of a fixed 64-token sequence, to compare each configuration with
- * the float32 plain graph (top-1 agreement, mean |Δ log-probability|, KL divergence).
+ * The reference configuration's own greedy continuation of an 8-token prompt (64 tokens in
+ * all): a sequence the model finds likely, for perplexity comparisons.
  */
-async function sequenceLogits(entry, config, options) {
+async function greedySequence(entry, config, options) {
   const session = await ort.InferenceSession.create(entry.path, sessionOptions(options));
   try {
-    const ids = promptIds(64);
+    const ids = promptIds(8);
+    let outputs = await session.run(feeds(config, ids, 0, undefined, 1, session.inputNames));
+    while (ids.length < 64) {
+      const logits = outputs.logits.data;
+      const last = logits.length - config.vocabularySize;
+      let best = 0;
+      for (let token = 1; token < config.vocabularySize; token++) {
+        if (logits[last + token] > logits[last + best]) best = token;
+      }
+      ids.push(best);
+      outputs = await session.run(
+        feeds(config, [best], ids.length - 1, outputs, 0, session.inputNames),
+      );
+    }
+    return ids;
+  } finally {
+    await session.release();
+  }
+}
+
+/** Logits of every position of `ids` (one prefill call). */
+async function sequenceLogits(entry, config, options, ids) {
+  const session = await ort.InferenceSession.create(entry.path, sessionOptions(options));
+  try {
     const outputs = await session.run(feeds(config, ids, 0, undefined, 0, session.inputNames));
     return { ids, logits: outputs.logits.data, vocabulary: config.vocabularySize };
   } finally {
@@ -329,7 +364,8 @@ function compareWithReference(reference, actual) {
       divergence += Math.exp(expected[token]) * (expected[token] - got[token]);
     }
     if (bestExpected === bestGot) agreements++;
-    if (position + 1 < positions) {
+    // Perplexity of the generated part (after the 8-token prompt).
+    if (position >= 7 && position + 1 < positions) {
       referenceLoss -= expected[ids[position + 1]];
       loss -= got[ids[position + 1]];
     }
@@ -338,7 +374,8 @@ function compareWithReference(reference, actual) {
     topOneAgreement: agreements / positions,
     meanAbsoluteLogProbabilityChange: absoluteChange / (positions * vocabulary),
     meanKullbackLeibler: divergence / positions,
-    perplexityRatio: Math.exp((loss - referenceLoss) / (positions - 1)),
+    referencePerplexity: Math.exp(referenceLoss / (positions - 8)),
+    perplexity: Math.exp(loss / (positions - 8)),
   };
 }
 
@@ -399,9 +436,13 @@ async function main() {
     console.log(`round ${round + 1}/${options.rounds} done, load ${loadAverage()}`);
   }
   if (options.quality) {
-    const reference = await sequenceLogits(entries[0], config, options);
+    const ids = await greedySequence(entries[0], config, options);
+    const reference = await sequenceLogits(entries[0], config, options, ids);
     for (const entry of entries) {
-      entry.quality = compareWithReference(reference, await sequenceLogits(entry, config, options));
+      entry.quality = compareWithReference(
+        reference,
+        await sequenceLogits(entry, config, options, ids),
+      );
     }
   }
   for (const entry of entries) {
@@ -422,7 +463,9 @@ async function main() {
     'file MB',
     ...options.prompts.map((p) => `ms/token after ${p}`),
     `prefill ${options.prefill} ms`,
-    ...(options.quality ? [`top-1 vs ${entries[0].name}`, 'mean |Δlogprob|', 'KL (nats)'] : []),
+    ...(options.quality
+      ? [`top-1 vs ${entries[0].name}`, 'mean |Δlogprob|', 'KL (nats)', 'perplexity']
+      : []),
   ];
   console.log(`| ${header.join(' | ')} |`);
   console.log(`| ${header.map(() => '---').join(' | ')} |`);
@@ -437,6 +480,7 @@ async function main() {
             `${(100 * entry.quality.topOneAgreement).toFixed(1)}%`,
             entry.quality.meanAbsoluteLogProbabilityChange.toExponential(1),
             entry.quality.meanKullbackLeibler.toExponential(1),
+            entry.quality.perplexity.toFixed(2),
           ]
         : []),
     ];

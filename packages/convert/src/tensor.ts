@@ -1,5 +1,14 @@
 /** Element types a checkpoint may hold (torch storages / safetensors dtypes). */
-export type DataType = 'float32' | 'float16' | 'bfloat16' | 'float64' | 'int64' | 'int32' | 'uint8' | 'int8' | 'bool';
+export type DataType =
+  | 'float32'
+  | 'float16'
+  | 'bfloat16'
+  | 'float64'
+  | 'int64'
+  | 'int32'
+  | 'uint8'
+  | 'int8'
+  | 'bool';
 
 /** Bytes per element of each data type. */
 export const bytesPerElement: Record<DataType, number> = {
