@@ -82,7 +82,7 @@ async function requireFirst<Handle>(
 ): Promise<FoundFile<Handle>> {
   const found = await findFirst(store, candidates);
   if (found !== undefined) return found;
-  const names = candidates.length === 1 ? candidates[0] : `any of ${candidates.join(', ')}`;
+  const names = candidates.length === 1 ? candidates[0] : `none of ${candidates.join(', ')}`;
   if (store.offline) {
     const unknown: string[] = [];
     for (const file of candidates) {
@@ -99,7 +99,7 @@ async function requireFirst<Handle>(
   }
   throw new RuntimeError(
     'MODEL_NOT_FOUND',
-    `${store.description} has no ${names} (${what}). Check the model name, revision or path.`,
+    `${store.description} has ${candidates.length === 1 ? 'no ' : ''}${names} (${what}). Check the model name, revision or path.`,
   );
 }
 
