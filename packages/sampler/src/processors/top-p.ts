@@ -1,0 +1,49 @@
+import type { LogitsProcessor } from '../logits-processor.js';
+import { BoundarySearch } from '../math/boundary-search.js';
+import { logitRange } from '../math/softmax.js';
+import { requireMinTokensToKeep, requireNumber } from '../validation.js';
+import type { FilterOptions } from './filter-options.js';
+
+/**
+ * Top-p, nucleus sampling (Hugging Face's `TopPLogitsWarper`): keeps the smallest set of most
+ * likely tokens whose probabilities add up to `topP` or more, and sets the others to
+ * `-Infinity`. Exactly as Hugging Face: walking from the least likely token up, a token is
+ * removed while the probability mass up to and including it is `<= 1 − topP`; at least
+ * `minTokensToKeep` tokens stay. `topP = 1` disables it; `topP = 0` keeps only the most likely
+ * token(s) (`minTokensToKeep`). Tokens of equal probability at the boundary are taken lower id
+ * first.
+ *
+ * Cost: linear in the vocabulary — the boundary is found by a histogram selection over the
+ * logits, and only the few tokens around it are sorted (never the whole vocabulary).
+ */
+export class TopPProcessor implements LogitsProcessor {
+  /** p, in [0, 1]. */
+  readonly topP: number;
+  /** The fewest tokens kept. */
+  readonly minTokensToKeep: number;
+  private readonly search = new BoundarySearch();
+
+  /** @param topP a number in [0, 1] (1: disabled). */
+  constructor(topP: number, options: FilterOptions = {}) {
+    this.topP = requireNumber('topP', topP, 0, 1);
+    this.minTokensToKeep = requireMinTokensToKeep(options.minTokensToKeep);
+  }
+
+  process(logits: Float32Array): void {
+    if (this.topP >= 1) return;
+    const { minimum, maximum } = logitRange(logits);
+    const complement = 1 - this.topP;
+    // Removed: the least likely tokens whose mass stays within (1 − p); kept: the head up to the
+    // first position where its mass reaches total − (1 − p) · total.
+    this.search.find({
+      keys: logits,
+      lowest: minimum,
+      highest: maximum,
+      weights: 'softmax',
+      target: (total) => total - complement * total,
+      minimumCount: this.minTokensToKeep,
+      output: logits,
+      tiesKept: false,
+    });
+  }
+}

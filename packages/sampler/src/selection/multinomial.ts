@@ -1,0 +1,55 @@
+import { exponentialTable, exponentialWith } from '../math/exp.js';
+import type { Random } from '../random.js';
+import { allTokensRemoved } from './greedy.js';
+
+/** Scratch space, reused across calls (sampling is synchronous). */
+let scratchIndices = new Int32Array(0);
+let scratchWeights = new Float64Array(0);
+
+/**
+ * Draws one token id from the softmax of `logits` (multinomial sampling), using one number from
+ * `random`. Removed tokens (`-Infinity`, or `NaN`) are never drawn. The draw walks the ids in
+ * ascending order over float64 cumulative weights computed with pure arithmetic (no
+ * `Math.exp`), so a given `random` stream and row give the same id in every JavaScript engine.
+ *
+ * @throws SamplerError `ALL_TOKENS_REMOVED` when every logit is `-Infinity` or `NaN`.
+ */
+export function sampleToken(logits: Float32Array, random: Random): number {
+  const length = logits.length;
+  if (scratchIndices.length < length) {
+    scratchIndices = new Int32Array(length);
+    scratchWeights = new Float64Array(length);
+  }
+  const indices = scratchIndices;
+  const weights = scratchWeights;
+  // One pass: the maximum, and the ids still in play, compacted without a branch (after a
+  // filter, kept and removed ids alternate at random, and a branch would mispredict).
+  let maximum = Number.NEGATIVE_INFINITY;
+  let count = 0;
+  for (let index = 0; index < length; index++) {
+    const value = logits[index];
+    indices[count] = index;
+    count += +(value > Number.NEGATIVE_INFINITY);
+    // biome-ignore lint/complexity/useMathMinMax: Math.max would let NaN through
+    maximum = value > maximum ? value : maximum;
+  }
+  if (count === 0) throw allTokensRemoved();
+  const table = exponentialTable;
+  let total = 0;
+  for (let position = 0; position < count; position++) {
+    const weight = exponentialWith(logits[indices[position]] - maximum, table);
+    weights[position] = weight;
+    total += weight;
+  }
+  const target = random.next() * total;
+  let cumulative = 0;
+  for (let position = 0; position < count; position++) {
+    cumulative += weights[position];
+    // Weightless ids leave the sum unchanged, so the first one past the target has weight.
+    if (cumulative > target) return indices[position];
+  }
+  // Rounding left the target at the very end: the last id with a weight.
+  let last = count - 1;
+  while (last > 0 && !(weights[last] > 0)) last--;
+  return indices[last];
+}
