@@ -1,6 +1,7 @@
 import type { GenerationContext } from '../generation-context.js';
 import type { LogitsProcessor } from '../logits-processor.js';
 import { requireInteger, requireTokenIds } from '../validation.js';
+import { holdBackTokens } from './hold-back-tokens.js';
 
 /** Options of {@link MinLengthProcessor}. */
 export interface MinLengthOptions {
@@ -27,9 +28,6 @@ export class MinLengthProcessor implements LogitsProcessor {
   }
 
   process(logits: Float32Array, context: GenerationContext): void {
-    if (context.tokens.length >= this.minLength) return;
-    for (const id of this.eosTokenIds) {
-      if (id < logits.length) logits[id] = Number.NEGATIVE_INFINITY;
-    }
+    if (context.tokens.length < this.minLength) holdBackTokens(logits, this.eosTokenIds);
   }
 }

@@ -1,6 +1,7 @@
 import type { GenerationContext } from '../generation-context.js';
 import type { LogitsProcessor } from '../logits-processor.js';
 import { requireInteger, requireTokenIds } from '../validation.js';
+import { holdBackTokens } from './hold-back-tokens.js';
 
 /** Options of {@link MinNewTokensProcessor}. */
 export interface MinNewTokensOptions {
@@ -26,9 +27,6 @@ export class MinNewTokensProcessor implements LogitsProcessor {
   }
 
   process(logits: Float32Array, context: GenerationContext): void {
-    if (context.generatedCount >= this.minNewTokens) return;
-    for (const id of this.eosTokenIds) {
-      if (id < logits.length) logits[id] = Number.NEGATIVE_INFINITY;
-    }
+    if (context.generatedCount < this.minNewTokens) holdBackTokens(logits, this.eosTokenIds);
   }
 }

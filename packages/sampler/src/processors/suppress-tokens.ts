@@ -1,6 +1,7 @@
 import type { GenerationContext } from '../generation-context.js';
 import type { LogitsProcessor } from '../logits-processor.js';
 import { requireTokenIds } from '../validation.js';
+import { holdBackTokens } from './hold-back-tokens.js';
 
 /** Options of {@link SuppressTokensProcessor}. */
 export interface SuppressTokensOptions {
@@ -30,8 +31,6 @@ export class SuppressTokensProcessor implements LogitsProcessor {
 
   process(logits: Float32Array, context: GenerationContext): void {
     if (this.firstStepOnly && context.generatedCount !== 0) return;
-    for (const id of this.tokenIds) {
-      if (id < logits.length) logits[id] = Number.NEGATIVE_INFINITY;
-    }
+    holdBackTokens(logits, this.tokenIds);
   }
 }
