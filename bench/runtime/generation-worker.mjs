@@ -87,6 +87,7 @@ const result = engine === 'transformers.js' ? await transformersJs() : await our
 const usage = process.resourceUsage();
 const peakRssMb = usage.maxRSS / 1024;
 const cpuSeconds = (usage.userCPUTime + usage.systemCPUTime) / 1e6;
+const userCpuSeconds = usage.userCPUTime / 1e6;
 process.stdout.write(
-  `${JSON.stringify({ engine, dtype, promptLength, newTokens, ...result, peakRssMb, cpuSeconds })}\n`,
+  `${JSON.stringify({ engine, dtype, promptLength, newTokens, ...result, peakRssMb, cpuSeconds, userCpuSeconds })}\n`,
 );

@@ -75,7 +75,11 @@ const configurations = [
   { engine: 'bg-gpt2', dtype: 'q4', folder: oursFolder },
 ];
 
-/** Busy and total CPU jiffies of the whole machine. */
+/**
+ * User-space CPU jiffies of the whole machine (user + nice). Kernel time is left out: kernel
+ * threads (page reclaim, writeback) run during any large file load and are not a competing
+ * program.
+ */
 function cpuTimes() {
   const fields = readFileSync('/proc/stat', 'utf8')
     .split('\n')[0]
@@ -83,14 +87,18 @@ function cpuTimes() {
     .split(/\s+/)
     .slice(1)
     .map(Number);
-  const idle = fields[3] + fields[4];
-  const total = fields.reduce((sum, value) => sum + value, 0);
-  return { busy: total - idle, total };
+  return { busy: fields[0] + fields[1] };
 }
 
+/**
+ * Waits (up to a minute) until the machine has been idle for a second: at most 5 % of one core
+ * of user time. (The load average is no guide here: it still counts our own previous run.)
+ */
 async function waitForQuiet() {
-  for (let attempt = 0; attempt < 12 && loadavg()[0] > 0.6; attempt++) {
-    await new Promise((resolve) => setTimeout(resolve, 5000));
+  for (let attempt = 0; attempt < 60; attempt++) {
+    const before = cpuTimes();
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    if (cpuTimes().busy - before.busy <= 5) return;
   }
 }
 
@@ -117,9 +125,9 @@ async function measure(configuration, promptLength) {
     if (child.status !== 0)
       fail(`${configuration.engine} ${configuration.dtype} failed:\n${child.stderr}`);
     const result = JSON.parse(child.stdout.trim().split('\n').pop());
-    // Jiffies are 1/100 s. Anything beyond what the child itself used came from others.
+    // Jiffies are 1/100 s. User time beyond what the child itself used came from others.
     const machineSeconds = (after.busy - before.busy) / 100;
-    const foreign = machineSeconds - result.cpuSeconds;
+    const foreign = machineSeconds - result.userCpuSeconds;
     const disturbed = foreign > 0.1 * wallSeconds + 0.3;
     if (!disturbed || attempt >= 3) return { ...result, disturbed, foreignCpuSeconds: foreign };
     console.error(`  (disturbed: ${foreign.toFixed(1)} s of others' CPU — repeating)`);
