@@ -2,7 +2,7 @@ import { type InferenceSession, Tensor } from 'onnxruntime-common';
 import { RuntimeError } from './errors.js';
 import type { ModelConfig } from './model-config.js';
 import type { ModelSignature } from './model-signature.js';
-import { emptyKeyValueTensor, int64Tensor, readFloat32 } from './tensor-data.js';
+import { emptyKeyValueTensor, gatherBatchRows, int64Tensor, readFloat32 } from './tensor-data.js';
 
 /** Options of {@link DecoderSession} (`model.createSession(options)`). */
 export interface DecoderSessionOptions {
@@ -146,6 +146,19 @@ export class DecoderSession {
   }
 
   /**
+   * Reorders the rows of the batch (for beam search): afterwards row `i` holds what row
+   * `indices[i]` held — its KV cache, tokens and attention mask. Rows may repeat or be dropped;
+   * `indices.length` must be the batch size, which stays the same.
+   *
+   * @throws RuntimeError `INVALID_ARGUMENT` before {@link prefill}, when `indices` does not have
+   *   one entry per row, or for an entry that is not a row number (0 … batchSize − 1);
+   *   `DISPOSED` after {@link dispose}.
+   */
+  reorder(indices: readonly number[]): Promise<void> {
+    return this.enqueue(() => this.gatherRows(indices));
+  }
+
+  /**
    * Releases the KV cache. Further calls reject with `DISPOSED`. A call still running finishes
    * first; the returned promise resolves when everything is released.
    */
@@ -278,6 +291,43 @@ export class DecoderSession {
       this.mask[row].push(1);
     });
     return result.logits;
+  }
+
+  private async gatherRows(indices: readonly number[]): Promise<void> {
+    const batchSize = this.batchSize;
+    if (batchSize === 0) {
+      throw new RuntimeError(
+        'INVALID_ARGUMENT',
+        'reorder() needs a context: call prefill(ids) first.',
+      );
+    }
+    if (!Array.isArray(indices) || indices.length !== batchSize) {
+      throw new RuntimeError(
+        'INVALID_ARGUMENT',
+        `reorder() needs one row index per row: the batch has ${batchSize} rows, got ${
+          Array.isArray(indices) ? indices.length : String(indices)
+        }.`,
+      );
+    }
+    for (const [row, index] of indices.entries()) {
+      if (
+        typeof index !== 'number' ||
+        !Number.isInteger(index) ||
+        index < 0 ||
+        index >= batchSize
+      ) {
+        throw new RuntimeError(
+          'INVALID_ARGUMENT',
+          `reorder(): entry ${row} is ${String(index)}, not a row of the batch (0 … ${batchSize - 1}).`,
+        );
+      }
+    }
+    if (indices.every((index, row) => index === row)) return;
+    const past = await Promise.all(this.past.map((tensor) => gatherBatchRows(tensor, indices)));
+    for (const tensor of this.past) tensor.dispose();
+    this.past = past;
+    this.tokens = indices.map((index) => [...this.tokens[index]]);
+    this.mask = indices.map((index) => [...this.mask[index]]);
   }
 
   private readRows(ids: readonly number[] | readonly (readonly number[])[]): number[][] {

@@ -58,3 +58,21 @@ export async function readFloat32(tensor: Tensor): Promise<Float32Array> {
     `The model's logits are ${tensor.type}; expected float32 or float16.`,
   );
 }
+
+/**
+ * A new CPU tensor whose batch row `i` (the first axis) is row `indices[i]` of `tensor`, wherever
+ * `tensor` lives (a GPU tensor is downloaded first).
+ */
+export async function gatherBatchRows(tensor: Tensor, indices: readonly number[]): Promise<Tensor> {
+  const source = (tensor.location === 'cpu' ? tensor.data : await tensor.getData()) as
+    | Float32Array
+    | Uint16Array;
+  const [rows = 0] = tensor.dims;
+  const rowLength = rows === 0 ? 0 : source.length / rows;
+  const Constructor = source.constructor as new (length: number) => Float32Array | Uint16Array;
+  const target = new Constructor(indices.length * rowLength);
+  indices.forEach((index, row) => {
+    target.set(source.subarray(index * rowLength, (index + 1) * rowLength), row * rowLength);
+  });
+  return new Tensor(tensor.type, target, [indices.length, ...tensor.dims.slice(1)]);
+}
