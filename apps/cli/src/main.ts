@@ -1,16 +1,31 @@
 import { isBgGpt2Error } from '@bg-gpt2/tokenizer';
 import { parseCommandLine } from './arguments.js';
 import { CliError } from './cli-error.js';
+import { benchCommand, benchHelp } from './commands/bench.js';
+import { completeCommand, completeHelp } from './commands/complete.js';
 import { convertCommand, convertHelp } from './commands/convert.js';
+import { generateCommand, generateHelp } from './commands/generate.js';
 import { pullCommand, pullHelp } from './commands/pull.js';
+import { scoreCommand, scoreHelp } from './commands/score.js';
+import { spellCommand, spellHelp } from './commands/spell.js';
+import { tokenizeCommand, tokenizeHelp } from './commands/tokenize.js';
 
 const usage = `bg-gpt2 — the Bulgarian GPT-2 in JavaScript, no Python
 
 Usage: bg-gpt2 <command> [options]
 
 Commands:
-  convert   checkpoint (folder, URL or hub id) → ONNX model folder
+  generate  continue a text (greedy, sampling, beam search; streaming)
+  complete  auto-complete: short alternative continuations ending on word boundaries
+  score     per-token log-probabilities and perplexity of a text
+  spell     spelling corrections from the model's vocabulary, ranked by the model
+  tokenize  the pieces and ids of a text
   pull      download a model into the cache and convert it once
+  convert   checkpoint (folder, URL or hub id) → ONNX model folder
+  bench     decode speed: the runtime alone and bg-gpt2 end to end
+
+Example:
+  bg-gpt2 generate --model rmihaylov/gpt2-small-theseus-bg "Здравей,"
 
 Run "bg-gpt2 <command> --help" for a command's options. Results go to stdout, progress and
 diagnostics to stderr.
@@ -20,8 +35,14 @@ const commands: Record<
   string,
   { run: (commandLine: ReturnType<typeof parseCommandLine>) => Promise<number>; help: string }
 > = {
-  convert: { run: convertCommand, help: convertHelp },
+  generate: { run: generateCommand, help: generateHelp },
+  complete: { run: completeCommand, help: completeHelp },
+  score: { run: scoreCommand, help: scoreHelp },
+  spell: { run: spellCommand, help: spellHelp },
+  tokenize: { run: tokenizeCommand, help: tokenizeHelp },
   pull: { run: pullCommand, help: pullHelp },
+  convert: { run: convertCommand, help: convertHelp },
+  bench: { run: benchCommand, help: benchHelp },
 };
 
 /** Runs the CLI; returns the exit code. */
