@@ -47,6 +47,14 @@ if (!existsSync(join(transformersJsFolder, 'onnx', 'model.onnx'))) {
       '&& cp bench/.data/seed-shaped/config.json bench/.data/seed-shaped-transformersjs/',
   );
 }
+if (!existsSync(join(transformersJsFolder, 'onnx', 'model_quantized.onnx'))) {
+  fail(
+    'no transformers.js q8 model; run /usr/bin/python3 tooling/gpt2-fixtures/quantize-dynamic.py ' +
+      'bench/.data/seed-shaped-transformersjs/onnx/model.onnx ' +
+      'bench/.data/seed-shaped-transformersjs/onnx/model_quantized.onnx ' +
+      "(onnxruntime's quantize_dynamic with transformers.js's settings for GPT-2)",
+  );
+}
 if (!existsSync(cli)) fail('build first: pnpm build');
 
 // Our model files, converted by our own CLI (again whenever the converter was rebuilt).
@@ -70,6 +78,7 @@ for (const dtype of ['fp32', 'q8', 'q4']) {
 
 const configurations = [
   { engine: 'transformers.js', dtype: 'fp32', folder: transformersJsFolder },
+  { engine: 'transformers.js', dtype: 'q8', folder: transformersJsFolder },
   { engine: 'bg-gpt2', dtype: 'fp32', folder: oursFolder },
   { engine: 'bg-gpt2', dtype: 'q8', folder: oursFolder },
   { engine: 'bg-gpt2', dtype: 'q4', folder: oursFolder },
@@ -176,18 +185,25 @@ for (const configuration of configurations) {
   }
   rows.push(row);
 }
-const baseline = rows.find((row) => row.engine === 'transformers.js' && row.dtype === 'fp32');
+const transformersJs = (dtype) =>
+  rows.find((row) => row.engine === 'transformers.js' && row.dtype === dtype);
+const baseline = transformersJs('fp32');
+// Ratio to transformers.js with the same weight type (q8: its quantize_dynamic model), if any.
+const sameDtype = (row, key) => {
+  const reference = transformersJs(row.dtype);
+  return reference ? `${(row[key] / reference[key]).toFixed(2)}x` : '—';
+};
 console.log(
-  `\n128 new tokens, 2 threads, ${rounds} round(s), medians; floor = weights read once per token\n`,
+  `\n${newTokens} new tokens, 2 threads, ${rounds} round(s), medians; floor = weights read once per token\n`,
 );
 console.log(
-  '| engine | dtype | ms/token (8) | vs tjs fp32 | ms/token (512) | vs tjs fp32 | vs floor (8) | prefill 512 ms | load ms | peak RSS MB |',
+  '| engine | dtype | ms/token (8) | vs tjs fp32 | vs tjs same dtype | ms/token (512) | vs tjs fp32 | vs tjs same dtype | vs floor (8) | prefill 512 ms | load ms | peak RSS MB |',
 );
-console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
 for (const row of rows) {
   console.log(
-    `| ${row.engine} | ${row.dtype} | ${row.ms8.toFixed(2)} | ${(row.ms8 / baseline.ms8).toFixed(2)}x | ` +
-      `${row.ms512.toFixed(2)} | ${(row.ms512 / baseline.ms512).toFixed(2)}x | ${(row.ms8 / floor[row.dtype]).toFixed(2)}x | ` +
+    `| ${row.engine} | ${row.dtype} | ${row.ms8.toFixed(2)} | ${(row.ms8 / baseline.ms8).toFixed(2)}x | ${sameDtype(row, 'ms8')} | ` +
+      `${row.ms512.toFixed(2)} | ${(row.ms512 / baseline.ms512).toFixed(2)}x | ${sameDtype(row, 'ms512')} | ${(row.ms8 / floor[row.dtype]).toFixed(2)}x | ` +
       `${row.prefill512.toFixed(0)} | ${row.loadMs.toFixed(0)} | ${row.peakRssMb.toFixed(0)}${row.disturbed ? ' (disturbed)' : ''} |`,
   );
 }
