@@ -1,0 +1,151 @@
+import { existsSync } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { extname, join, normalize, sep } from 'node:path';
+import { type Browser, type BrowserContext, chromium } from 'playwright-core';
+
+/**
+ * Where Chromium is: `CHROMIUM_PATH`, else Debian's `/usr/bin/chromium` (`apt-get install -y
+ * chromium`; scripts/install-chromium.sh does it on a CI machine), else other usual places.
+ */
+export function findChromium(): string {
+  const candidates = [
+    process.env.CHROMIUM_PATH,
+    '/usr/bin/chromium',
+    '/usr/bin/chromium-browser',
+    '/usr/bin/google-chrome',
+    '/usr/bin/google-chrome-stable',
+  ];
+  for (const candidate of candidates) {
+    if (candidate !== undefined && candidate !== '' && existsSync(candidate)) return candidate;
+  }
+  throw new Error(
+    'The browser tests need Chromium and found none. Install it with ' +
+      '`sudo apt-get install -y chromium` (or run packages/widget/scripts/install-chromium.sh), or ' +
+      'set CHROMIUM_PATH to a Chromium or Chrome binary.',
+  );
+}
+
+/** Chromium flags for these machines (see shared/ENVIRONMENT.md): no sandbox, no network chatter. */
+export const chromiumArguments = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-dev-shm-usage',
+  // Any host name but 127.0.0.1 fails to resolve: nothing can leave the machine.
+  '--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1',
+];
+
+/** Launches headless Chromium. */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: findChromium(),
+    headless: true,
+    args: chromiumArguments,
+  });
+}
+
+/**
+ * Records every request of a browser context (pages and their workers) and fails any that is
+ * not to 127.0.0.1: `outside` lists them.
+ */
+export async function guardNetwork(context: BrowserContext): Promise<{ outside: string[] }> {
+  const outside: string[] = [];
+  await context.route('**/*', (route) => {
+    const url = new URL(route.request().url());
+    if (url.protocol === 'data:' || url.protocol === 'blob:' || url.hostname === '127.0.0.1') {
+      return route.continue();
+    }
+    outside.push(url.href);
+    return route.abort('blockedbyclient');
+  });
+  context.on('request', (request) => {
+    const url = new URL(request.url());
+    if (!['data:', 'blob:'].includes(url.protocol) && url.hostname !== '127.0.0.1') {
+      if (!outside.includes(url.href)) outside.push(url.href);
+    }
+  });
+  return { outside };
+}
+
+const contentTypes: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.map': 'application/json',
+  '.json': 'application/json',
+  '.wasm': 'application/wasm',
+  '.onnx': 'application/octet-stream',
+  '.model': 'application/octet-stream',
+  '.png': 'image/png',
+  '.css': 'text/css',
+};
+
+/** A static server on 127.0.0.1 with COOP/COEP on every response (WASM threads need them). */
+export interface StaticServer {
+  origin: string;
+  /** Paths requested, in order (with their query strings). */
+  requests: string[];
+  close(): Promise<void>;
+}
+
+/**
+ * Serves folders under URL prefixes (`{ '/ort/': '/…/onnxruntime-web/dist' }`, longest prefix
+ * first) with the headers a cross-origin isolated page needs.
+ */
+export async function startStaticServer(mounts: Record<string, string>): Promise<StaticServer> {
+  const prefixes = Object.keys(mounts).sort((a, b) => b.length - a.length);
+  const requests: string[] = [];
+  const handle = async (request: IncomingMessage, response: ServerResponse) => {
+    const url = new URL(request.url ?? '/', 'http://127.0.0.1');
+    requests.push(url.pathname + url.search);
+    response.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
+    response.setHeader('Cross-Origin-Embedder-Policy', 'require-corp');
+    response.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
+    response.setHeader('Cache-Control', 'no-store');
+    const prefix = prefixes.find((candidate) => url.pathname.startsWith(candidate));
+    if (prefix === undefined) {
+      response.writeHead(404).end();
+      return;
+    }
+    let relative = decodeURIComponent(url.pathname.slice(prefix.length));
+    if (relative === '' || relative.endsWith('/')) relative += 'index.html';
+    const root = normalize(mounts[prefix]);
+    const path = normalize(join(root, relative));
+    if (!path.startsWith(root + sep) && path !== root) {
+      response.writeHead(403).end();
+      return;
+    }
+    try {
+      const info = await stat(path);
+      if (!info.isFile()) throw new Error('not a file');
+      const body = await readFile(path);
+      response.writeHead(200, {
+        'Content-Type': contentTypes[extname(path)] ?? 'application/octet-stream',
+        'Content-Length': String(body.byteLength),
+      });
+      response.end(request.method === 'HEAD' ? undefined : body);
+    } catch {
+      response.writeHead(404).end();
+    }
+  };
+  const server: Server = createServer((request, response) => {
+    handle(request, response).catch(() => response.writeHead(500).end());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    origin: `http://127.0.0.1:${port}`,
+    requests,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

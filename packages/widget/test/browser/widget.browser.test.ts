@@ -1,0 +1,240 @@
+import { mkdir } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { BgComplete } from '../../src/element.js';
+import { modelFolder } from '../model-folder.js';
+import { guardNetwork, launchChromium, type StaticServer, startStaticServer } from './harness.js';
+
+// <bg-complete> in real Chromium: the built files (dist/bg-complete.min.js + dist/worker.js) on a
+// page served from 127.0.0.1 with COOP/COEP, the model in a module worker on onnxruntime-web.
+
+const here = dirname(fileURLToPath(import.meta.url));
+const packageFolder = join(here, '..', '..');
+const artifacts = join(packageFolder, 'test-results');
+
+let browser: Browser;
+let server: StaticServer;
+let context: BrowserContext;
+let page: Page;
+let network: { outside: string[] };
+let pageErrors: string[];
+
+beforeAll(async () => {
+  server = await startStaticServer({
+    '/': join(here, 'page'),
+    '/widget/': join(packageFolder, 'dist'),
+    '/ort/': join(packageFolder, 'node_modules/onnxruntime-web/dist'),
+    '/models/test/': await modelFolder(),
+  });
+  browser = await launchChromium();
+  await mkdir(artifacts, { recursive: true });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+beforeEach(async () => {
+  context = await browser.newContext({ viewport: { width: 800, height: 600 } });
+  network = await guardNetwork(context);
+  page = await context.newPage();
+  pageErrors = [];
+  page.on('pageerror', (error) => pageErrors.push(error.message));
+  await page.goto(`${server.origin}/`);
+  await page.waitForFunction(() => {
+    const element = document.querySelector('bg-complete');
+    return element?.getAttribute('state') === 'ready';
+  });
+});
+
+afterEach(async () => {
+  expect(network.outside).toEqual([]);
+  await context?.close();
+});
+
+/** The element's read-only state, read in the page. */
+function read<T>(reader: (element: BgComplete) => T): Promise<T> {
+  return page.evaluate(
+    `(${reader.toString()})(document.querySelector('bg-complete'))`,
+  ) as Promise<T>;
+}
+
+async function typeInto(text: string, delay = 0): Promise<void> {
+  await page.locator('bg-complete textarea').click();
+  await page.keyboard.type(text, { delay });
+}
+
+async function waitForSuggestion(): Promise<string> {
+  await page.waitForFunction(() => {
+    const element = document.querySelector('bg-complete') as BgComplete | null;
+    return element !== null && element.suggestion !== '';
+  });
+  return read((element) => element.suggestion);
+}
+
+async function waitForCompleteSuggestion(): Promise<string> {
+  await page.evaluate(
+    () =>
+      new Promise<void>((resolve) => {
+        const element = document.querySelector('bg-complete')!;
+        element.addEventListener('bg-suggestion', function listener(event) {
+          const detail = (event as CustomEvent<{ suggestion: string; complete: boolean }>).detail;
+          if (detail.complete && detail.suggestion !== '') {
+            element.removeEventListener('bg-suggestion', listener);
+            resolve();
+          }
+        });
+      }),
+  );
+  return read((element) => element.suggestion);
+}
+
+describe('<bg-complete> in Chromium', () => {
+  it('loads the model in a module worker, cross-origin isolated, from 127.0.0.1 only', async () => {
+    const isolated = await page.evaluate(() => crossOriginIsolated);
+    expect(isolated).toBe(true);
+    expect(server.requests.some((path) => path.startsWith('/widget/worker.js'))).toBe(true);
+    expect(server.requests).toContain('/models/test/model_quantized.onnx');
+    expect(server.requests.some((path) => path.startsWith('/ort/ort-wasm-simd-threaded'))).toBe(
+      true,
+    );
+    const ariaAutocomplete = await page
+      .locator('bg-complete textarea')
+      .getAttribute('aria-autocomplete');
+    expect(ariaAutocomplete).toBe('inline');
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('types "Здравей, ", shows a suggestion, and Tab accepts it', async () => {
+    const prompt = 'Здравей, ';
+    const completed = waitForCompleteSuggestion();
+    await typeInto(prompt);
+    const suggestion = await completed;
+    expect(suggestion.length).toBeGreaterThan(0);
+    const ghost = await page.locator('bg-complete .ghost').textContent();
+    expect(ghost).toBe(suggestion);
+    await page.screenshot({ path: join(artifacts, 'widget-suggestion.png') });
+    await page.keyboard.press('Tab');
+    const value = await read((element) => element.value);
+    expect(value).toBe(prompt + suggestion);
+    const textareaValue = await page.locator('bg-complete textarea').inputValue();
+    expect(textareaValue).toBe(prompt + suggestion);
+    // The focus stayed in the field.
+    const focused = await read((element) => element.shadowRoot!.activeElement?.tagName);
+    expect(focused).toBe('TEXTAREA');
+  });
+
+  it('Esc dismisses the suggestion and leaves the text alone', async () => {
+    await typeInto('Здравей, ');
+    await waitForSuggestion();
+    await page.keyboard.press('Escape');
+    expect(await read((element) => element.suggestion)).toBe('');
+    expect(await read((element) => element.value)).toBe('Здравей, ');
+    expect(await page.locator('bg-complete .ghost').count()).toBe(0);
+    // Tab now moves the focus as usual.
+    await page.keyboard.press('Tab');
+    expect(await read((element) => element.value)).toBe('Здравей, ');
+  });
+
+  it('Ctrl+→ accepts one word; typing what the suggestion says keeps the rest', async () => {
+    await page.evaluate(() => {
+      const element = document.querySelector('bg-complete') as BgComplete;
+      element.maxNewTokens = 16;
+    });
+    const completed = waitForCompleteSuggestion();
+    await typeInto('Здравей');
+    const suggestion = await completed;
+    const first = [...suggestion][0];
+    await page.keyboard.type(first);
+    expect(await read((element) => element.suggestion)).toBe(suggestion.slice(first.length));
+    const rest = await read((element) => element.suggestion);
+    await page.keyboard.press('Control+ArrowRight');
+    const value = await read((element) => element.value);
+    expect(value.startsWith(`Здравей${first}`)).toBe(true);
+    expect(rest.startsWith(value.slice(`Здравей${first}`.length))).toBe(true);
+  });
+
+  it('50 rapid keystrokes leave exactly one request running', async () => {
+    const text = 'Добро утро, как сте днес? Времето е хубаво и топло'; // 50 characters
+    expect([...text].length).toBe(50);
+    await typeInto(text, 15); // faster than the 300 ms pause
+    const during = await read((element) => element.requestStatistics);
+    expect(during?.sent ?? 0).toBe(0);
+    await page.waitForFunction(() => {
+      const element = document.querySelector('bg-complete') as BgComplete;
+      return (element.requestStatistics?.started ?? 0) >= 1;
+    });
+    const after = await read((element) => element.requestStatistics!);
+    expect(after.sent).toBe(1);
+    expect(after.maxRunning).toBe(1);
+  });
+
+  it('with no pause, each keystroke cancels the request before it: never two at once', async () => {
+    await page.evaluate(() => {
+      const element = document.querySelector('bg-complete') as BgComplete;
+      element.debounce = 0;
+      // Long requests (~1 s on the tiny model): the next keystroke comes while one runs.
+      element.maxNewTokens = 400;
+    });
+    const text = 'Добро утро, как сте днес? Времето е хубаво и топло';
+    await typeInto(text);
+    await page.waitForFunction(() => {
+      const element = document.querySelector('bg-complete') as BgComplete;
+      const statistics = element.requestStatistics;
+      return statistics !== undefined && statistics.running === 0 && element.suggestion !== '';
+    });
+    const statistics = await read((element) => element.requestStatistics!);
+    expect(statistics.sent).toBeGreaterThan(1);
+    expect(statistics.maxRunning).toBe(1);
+    expect(statistics.started + statistics.skipped).toBe(statistics.sent);
+    expect(statistics.completed + statistics.cancelled).toBe(statistics.started);
+    expect(statistics.cancelled + statistics.skipped).toBeGreaterThan(0);
+    expect(await read((element) => element.value)).toBe(text);
+  });
+
+  it('submits its text with the form', async () => {
+    await typeInto('Здравей, свят');
+    await Promise.all([
+      page.waitForURL(/submitted\.html/),
+      page.locator('button[type=submit]').click(),
+    ]);
+    const url = new URL(page.url());
+    expect(url.searchParams.get('text')).toBe('Здравей, свят');
+    expect(server.requests.some((path) => path.startsWith('/submitted.html?text='))).toBe(true);
+  });
+
+  it('inserts suggestions as text, never as HTML', async () => {
+    await typeInto('<b>bold</b> <img src=x onerror=alert(1)> ');
+    await waitForSuggestion();
+    const elements = await page.evaluate(() => {
+      const mirror = document.querySelector('bg-complete')!.shadowRoot!.querySelector('.mirror')!;
+      return [...mirror.querySelectorAll('*')].map((element) => element.tagName);
+    });
+    expect(elements).toEqual(['SPAN']);
+    expect(await page.locator('bg-complete .mirror').textContent()).toContain('<b>bold</b>');
+  });
+
+  it('recovers from a worker crash on the next input', async () => {
+    const failed = page.evaluate(
+      () =>
+        new Promise<string>((resolve) => {
+          document
+            .querySelector('bg-complete')!
+            .addEventListener('bg-error', (event) =>
+              resolve((event as CustomEvent<{ code: string }>).detail.code),
+            );
+        }),
+    );
+    await read((element) => element.crashWorkerForTesting());
+    expect(await failed).toBe('WORKER_CRASHED');
+    expect(await page.locator('bg-complete').getAttribute('state')).toBe('error');
+    await page.screenshot({ path: join(artifacts, 'widget-crashed.png') });
+    await typeInto('Здравей, ');
+    await waitForSuggestion();
+    expect(await page.locator('bg-complete').getAttribute('state')).toBe('ready');
+    expect(await read((element) => element.requestStatistics!.workers)).toBe(2);
+  });
+});

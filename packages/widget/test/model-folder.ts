@@ -1,0 +1,63 @@
+import { copyFile, mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  convertGpt2ToOnnx,
+  normalizeGpt2StateDict,
+  readCheckpointFolder,
+} from '@bg-gpt2/convert/node';
+
+const packageFolder = join(dirname(fileURLToPath(import.meta.url)), '..');
+const repository = join(packageFolder, '..', '..');
+
+/** The dtype the tests load (`model_quantized.onnx`), as the element does by default. */
+export const testDataType = 'q8';
+
+/**
+ * The model the tests run on. Now: the tiny fixture checkpoint with random weights (gibberish,
+ * which is enough for the mechanics). To use the trained demo model instead, return
+ * `demoModelFolder` of `@bg-gpt2/demo-model` here (and add it to devDependencies).
+ */
+export function modelFolder(): Promise<string> {
+  return tinyModelFolder();
+}
+
+/**
+ * The tiny fixture (packages/convert/fixtures/tiny-gpt2, 2 layers, 1000 tokens) converted to
+ * q8 with the char-level test tokenizer as spiece.model, made once into .test-model/.
+ */
+export async function tinyModelFolder(): Promise<string> {
+  const folder = join(packageFolder, '.test-model', 'tiny');
+  const marker = join(folder, 'model_quantized.onnx');
+  if (await exists(marker)) return folder;
+  const building = `${folder}.${process.pid}.${Date.now()}.part`;
+  await mkdir(building, { recursive: true });
+  const checkpoint = join(repository, 'packages/convert/fixtures/tiny-gpt2');
+  const { config, stateDict } = await readCheckpointFolder(checkpoint);
+  const converted = convertGpt2ToOnnx(normalizeGpt2StateDict(stateDict, config), config, {
+    dtype: testDataType,
+  });
+  await writeFile(join(building, 'model_quantized.onnx'), Buffer.concat(converted.chunks));
+  await copyFile(join(checkpoint, 'config.json'), join(building, 'config.json'));
+  await copyFile(
+    join(repository, 'packages/tokenizer/fixtures/models/char.model'),
+    join(building, 'spiece.model'),
+  );
+  try {
+    await rename(building, folder);
+  } catch (error) {
+    // Another test process made it first.
+    await rm(building, { recursive: true, force: true });
+    if (!(await exists(marker))) throw error;
+  }
+  return folder;
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,44 @@
+import { defineConfig } from 'tsup';
+
+export default defineConfig([
+  {
+    // The element for bundlers: Lit stays a dependency (shared with the page's own Lit).
+    entry: { index: 'src/index.ts', element: 'src/element.ts' },
+    format: ['esm'],
+    platform: 'browser',
+    target: 'es2022',
+    dts: true,
+    sourcemap: true,
+    clean: true,
+    external: ['lit', /^lit\//],
+  },
+  {
+    // The worker: the model stack bundled into one module (a worker cannot resolve bare imports),
+    // onnxruntime-web's WebAssembly entry without its loader, which comes from `wasm-path` with
+    // the .wasm file. Lazily loaded parts (WebGPU, checkpoint conversion) are separate chunks.
+    entry: { worker: 'src/worker.ts' },
+    format: ['esm'],
+    platform: 'browser',
+    target: 'es2022',
+    sourcemap: true,
+    minify: true,
+    splitting: true,
+    noExternal: [/.*/],
+    esbuildOptions(options) {
+      options.conditions = ['onnxruntime-web-use-extern-wasm', 'browser', 'import'];
+      // One copy of onnxruntime-common: the runtime's Tensor is onnxruntime-web's own.
+      options.alias = { 'onnxruntime-common': 'onnxruntime-web/wasm' };
+      options.chunkNames = 'worker-chunks/[name]-[hash]';
+    },
+  },
+  {
+    // Self-contained: Lit bundled, minified (script tags, CDNs; also what the size check measures).
+    entry: { 'bg-complete.min': 'src/standalone.ts' },
+    format: ['esm'],
+    platform: 'browser',
+    target: 'es2022',
+    sourcemap: true,
+    minify: true,
+    noExternal: [/.*/],
+  },
+]);
