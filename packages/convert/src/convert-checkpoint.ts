@@ -1,7 +1,12 @@
 import type { Gpt2Config } from './checkpoint/gpt2-config.js';
 import type { Gpt2Weights } from './checkpoint/gpt2-weights.js';
 import { ConvertError } from './errors.js';
-import { buildGpt2Graph, type Gpt2GraphTuning, type Gpt2GraphVariant } from './gpt2/gpt2-graph.js';
+import {
+  buildGpt2Graph,
+  type Gpt2GraphTuning,
+  type Gpt2GraphVariant,
+  type Gpt2KeyValueOutputs,
+} from './gpt2/gpt2-graph.js';
 import { gpt2InputNames, gpt2OutputNames } from './gpt2/gpt2-io-names.js';
 import { encodeModel } from './onnx/onnx-encoder.js';
 import type { OnnxModel } from './onnx/onnx-model.js';
@@ -14,6 +19,13 @@ export interface ConvertGpt2Options {
   dtype: WeightDataType;
   /** `optimized` (default): ONNX Runtime contrib operators; `plain`: standard ONNX only. */
   variant?: Gpt2GraphVariant;
+  /**
+   * `present` (default): outputs `present.{i}.key|value`, the whole cache after this call (the
+   * Optimum / transformers.js layout, for any runtime). `new`: outputs
+   * `new_key_values.{i}.key|value`, only this call's keys and values, for a caller that keeps
+   * the cache itself (`@bg-gpt2/runtime`): no copy of the whole cache per token.
+   */
+  keyValueOutputs?: Gpt2KeyValueOutputs;
   /** Called as the conversion advances; `stage` says what is being done. */
   onProgress?: (done: number, total: number, stage: string) => void;
   /** Measurement knobs (alternative encodings); leave unset for the measured-best defaults. */
@@ -24,6 +36,7 @@ export interface ConvertGpt2Options {
 export interface ConvertedGpt2Metadata {
   dtype: WeightDataType;
   variant: Gpt2GraphVariant;
+  keyValueOutputs: Gpt2KeyValueOutputs;
   inputNames: string[];
   outputNames: string[];
   layerCount: number;
@@ -65,6 +78,7 @@ export function convertGpt2ToOnnx(
   options: ConvertGpt2Options,
 ): ConvertedGpt2Model {
   const variant = options.variant ?? 'optimized';
+  const keyValueOutputs = options.keyValueOutputs ?? 'present';
   const dtypes: readonly WeightDataType[] = ['fp32', 'fp16', 'q8', 'q4'];
   if (!dtypes.includes(options.dtype)) {
     throw new ConvertError(
@@ -78,6 +92,12 @@ export function convertGpt2ToOnnx(
       `Unknown variant "${String(variant)}"; use "optimized" or "plain".`,
     );
   }
+  if (keyValueOutputs !== 'present' && keyValueOutputs !== 'new') {
+    throw new ConvertError(
+      'CONFIG_UNSUPPORTED',
+      `Unknown keyValueOutputs "${String(keyValueOutputs)}"; use "present" or "new".`,
+    );
+  }
   // Steps: the embeddings, each layer, the output head (weights converted and quantized), encoding.
   const total = config.layerCount + 3;
   const progress = options.onProgress ?? (() => {});
@@ -85,6 +105,7 @@ export function convertGpt2ToOnnx(
   const graph = buildGpt2Graph(weights, config, {
     dtype: options.dtype,
     variant,
+    keyValueOutputs,
     tuning: options.tuning ?? {},
     onProgress: (done, _graphTotal, stage) => progress(done, total, stage),
   });
@@ -100,6 +121,7 @@ export function convertGpt2ToOnnx(
       model_type: 'gpt2',
       dtype: options.dtype,
       variant,
+      key_value_outputs: keyValueOutputs,
       n_layer: String(config.layerCount),
       n_head: String(config.headCount),
       n_embd: String(config.embeddingSize),
@@ -116,6 +138,7 @@ export function convertGpt2ToOnnx(
   const metadata: ConvertedGpt2Metadata = {
     dtype: options.dtype,
     variant,
+    keyValueOutputs,
     inputNames: [
       gpt2InputNames.inputIds,
       gpt2InputNames.attentionMask,
@@ -128,10 +151,11 @@ export function convertGpt2ToOnnx(
     ],
     outputNames: [
       gpt2OutputNames.logits,
-      ...layers.flatMap((layer) => [
-        gpt2OutputNames.presentKey(layer),
-        gpt2OutputNames.presentValue(layer),
-      ]),
+      ...layers.flatMap((layer) =>
+        keyValueOutputs === 'new'
+          ? [gpt2OutputNames.newKey(layer), gpt2OutputNames.newValue(layer)]
+          : [gpt2OutputNames.presentKey(layer), gpt2OutputNames.presentValue(layer)],
+      ),
     ],
     layerCount: config.layerCount,
     headCount: config.headCount,

@@ -28,6 +28,7 @@ export {
   type Gpt2GraphOptions,
   type Gpt2GraphTuning,
   type Gpt2GraphVariant,
+  type Gpt2KeyValueOutputs,
 } from './gpt2/gpt2-graph.js';
 export { gpt2DimensionNames, gpt2InputNames, gpt2OutputNames } from './gpt2/gpt2-io-names.js';
 export { type NodeOptions, OnnxGraphBuilder } from './onnx/graph-builder.js';

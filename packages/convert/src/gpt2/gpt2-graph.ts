@@ -23,10 +23,23 @@ import { gpt2DimensionNames, gpt2InputNames, gpt2OutputNames } from './gpt2-io-n
  */
 export type Gpt2GraphVariant = 'optimized' | 'plain';
 
+/**
+ * What the graph returns of the KV cache.
+ * `present`: `present.{i}.key|value` = the past followed by this call's keys/values (the Hugging
+ * Face Optimum / transformers.js layout; every call copies the whole cache into the outputs).
+ * `new`: `new_key_values.{i}.key|value` = this call's keys/values only, `[batch, heads, sequence,
+ * head size]`; the caller appends them to its own cache and feeds that back as the past — which
+ * may have spare, masked slots (`attention_mask` 0), so the cache can grow in place. Attention
+ * reads the past where it lies, without concatenating it. What `@bg-gpt2/runtime` prefers.
+ */
+export type Gpt2KeyValueOutputs = 'present' | 'new';
+
 /** Options of {@link buildGpt2Graph}. */
 export interface Gpt2GraphOptions {
   dtype: WeightDataType;
   variant: Gpt2GraphVariant;
+  /** `present` (default) or `new`, see {@link Gpt2KeyValueOutputs}. */
+  keyValueOutputs?: Gpt2KeyValueOutputs;
   /** Choices between equivalent encodings, for measuring. */
   tuning?: Gpt2GraphTuning;
   /** Called after each part is written (embeddings, each layer, the output head). */
@@ -89,6 +102,7 @@ class Gpt2GraphWriter {
   private readonly useSkipLayerNorm: boolean;
   private readonly useMultiHeadAttention: boolean;
   private readonly useFusedGelu: boolean;
+  private readonly keyValueOutputs: Gpt2KeyValueOutputs;
   /** Input names, set by `declareInputs`. */
   private inputIds = '';
   private attentionMask = '';
@@ -96,6 +110,8 @@ class Gpt2GraphWriter {
   private numLogitsToKeep = '';
   /** `[batch, 1, sequence, total]`, shared by all layers. */
   private attentionBias = '';
+  /** The past length as a `[1]` tensor (set with the bias). */
+  private pastLength = '';
 
   constructor(
     private readonly weights: Gpt2Weights,
@@ -109,6 +125,7 @@ class Gpt2GraphWriter {
     this.useSkipLayerNorm = optimized && (tuning.skipLayerNormalization ?? true);
     this.useMultiHeadAttention = optimized && (tuning.multiHeadAttention ?? true);
     this.useFusedGelu = optimized && (tuning.fusedGelu ?? true);
+    this.keyValueOutputs = options.keyValueOutputs ?? 'present';
   }
 
   /** The forward pass; returns the finished graph. */
@@ -201,9 +218,15 @@ class Gpt2GraphWriter {
       config.vocabularySize,
     ]);
     for (let layer = 0; layer < config.layerCount; layer++) {
-      const cacheShape = [batch, config.headCount, total, this.headSize];
-      graph.output(gpt2OutputNames.presentKey(layer), OnnxDataType.float, cacheShape);
-      graph.output(gpt2OutputNames.presentValue(layer), OnnxDataType.float, cacheShape);
+      if (this.keyValueOutputs === 'new') {
+        const newShape = [batch, config.headCount, sequence, this.headSize];
+        graph.output(gpt2OutputNames.newKey(layer), OnnxDataType.float, newShape);
+        graph.output(gpt2OutputNames.newValue(layer), OnnxDataType.float, newShape);
+      } else {
+        const cacheShape = [batch, config.headCount, total, this.headSize];
+        graph.output(gpt2OutputNames.presentKey(layer), OnnxDataType.float, cacheShape);
+        graph.output(gpt2OutputNames.presentValue(layer), OnnxDataType.float, cacheShape);
+      }
     }
   }
 
@@ -278,6 +301,7 @@ class Gpt2GraphWriter {
     const sequenceLength = lengthOf(this.inputIds, 'sequence_length');
     const totalLength = lengthOf(this.attentionMask, 'total_length');
     const pastLength = graph.node('Sub', [totalLength, sequenceLength], { name: 'past_length' });
+    this.pastLength = pastLength;
     const one = graph.int64Constant([1], []);
     const keyPositions = graph.node('Range', [
       graph.int64Constant([0], []),
@@ -324,7 +348,9 @@ class Gpt2GraphWriter {
     const presentValue = gpt2OutputNames.presentValue(index);
     const scale = this.attentionScale(index);
     let heads: string;
-    if (this.useMultiHeadAttention) {
+    if (this.keyValueOutputs === 'new') {
+      heads = this.attentionOverSeparatePast(query, key, value, index, scale);
+    } else if (this.useMultiHeadAttention) {
       // Appends key/value to the cache, attends with the bias, merges the heads: one operator.
       [heads] = graph.nodeWithOutputs(
         'MultiHeadAttention',
@@ -369,6 +395,83 @@ class Gpt2GraphWriter {
       });
     }
     return this.storage.linear(heads, layer.attentionProjection, `h.${index}.attn.c_proj`);
+  }
+
+  /**
+   * Attention for `keyValueOutputs: 'new'`: the scores against the past and against this call's
+   * keys are computed apart and joined (`[B, heads, S, past + S]`, small), so the past — which
+   * may have spare masked slots — is read where it lies and never copied. Outputs this call's
+   * keys and values as `new_key_values.{i}.*`; returns the merged heads, `[B, S, E]`.
+   */
+  private attentionOverSeparatePast(
+    query: string,
+    key: string,
+    value: string,
+    index: number,
+    scale: number,
+  ): string {
+    const { graph, config } = this;
+    const size = config.embeddingSize;
+    const pastKey = gpt2InputNames.pastKey(index);
+    const pastValue = gpt2InputNames.pastValue(index);
+    const splitHeadsShape = graph.int64Constant([0, 0, config.headCount, this.headSize]);
+    // [B, S, E] → [B, heads, S, head size]
+    const toHeads = (tensor: string, outputs?: string[]) =>
+      graph.nodeWithOutputs('Transpose', [graph.node('Reshape', [tensor, splitHeadsShape])], {
+        attributes: { perm: [0, 2, 1, 3] },
+        ...(outputs ? { outputs, exactOutputs: true } : {}),
+      })[0]!;
+    const queries = toHeads(query);
+    const keys = toHeads(key, [gpt2OutputNames.newKey(index)]);
+    const values = toHeads(value, [gpt2OutputNames.newValue(index)]);
+    // q · kᵀ · scale, without materializing kᵀ.
+    const scores = (against: string, name: string) => {
+      if (this.options.variant === 'optimized') {
+        return graph.node('FusedMatMul', [queries, against], {
+          domain: microsoft,
+          name,
+          attributes: { transA: 0, transB: 1, alpha: { float: scale } },
+        });
+      }
+      const transposed = graph.node('Transpose', [against], { attributes: { perm: [0, 1, 3, 2] } });
+      const product = graph.node('MatMul', [queries, transposed], { name });
+      return graph.node('Mul', [product, graph.floatConstant([scale], [])]);
+    };
+    const joined = graph.node(
+      'Concat',
+      [scores(pastKey, 'past_scores'), scores(keys, 'new_scores')],
+      { attributes: { axis: -1 } },
+    );
+    const masked = graph.node('Add', [joined, this.attentionBias], { name: 'masked_scores' });
+    const probabilities = graph.node('Softmax', [masked], { attributes: { axis: -1 } });
+    const lastAxis = graph.int64Constant([-1]);
+    const pastProbabilities = graph.node('Slice', [
+      probabilities,
+      graph.int64Constant([0]),
+      this.pastLength,
+      lastAxis,
+    ]);
+    const newProbabilities = graph.node('Slice', [
+      probabilities,
+      this.pastLength,
+      graph.int64Constant([Number.MAX_SAFE_INTEGER]),
+      lastAxis,
+    ]);
+    const weighted = graph.node(
+      'Add',
+      [
+        graph.node('MatMul', [pastProbabilities, pastValue], { name: 'past_weighted_values' }),
+        graph.node('MatMul', [newProbabilities, values], { name: 'new_weighted_values' }),
+      ],
+      { name: 'weighted_values' },
+    );
+    // [B, heads, S, head size] → [B, S, E]
+    const sequenceFirst = graph.node('Transpose', [weighted], {
+      attributes: { perm: [0, 2, 1, 3] },
+    });
+    return graph.node('Reshape', [sequenceFirst, graph.int64Constant([0, 0, size])], {
+      name: 'merge_heads',
+    });
   }
 
   /** The feed-forward network of one block: `c_proj(gelu(c_fc(x)))`, `[B, S, E]`. */

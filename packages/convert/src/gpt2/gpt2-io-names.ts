@@ -14,8 +14,12 @@ export const gpt2InputNames = {
 /** Output names of the converted GPT-2. */
 export const gpt2OutputNames = {
   logits: 'logits',
+  /** `keyValueOutputs: 'present'`: the past followed by this call's keys / values. */
   presentKey: (layer: number) => `present.${layer}.key`,
   presentValue: (layer: number) => `present.${layer}.value`,
+  /** `keyValueOutputs: 'new'`: this call's keys / values only (the caller keeps the cache). */
+  newKey: (layer: number) => `new_key_values.${layer}.key`,
+  newValue: (layer: number) => `new_key_values.${layer}.value`,
 } as const;
 
 /** Symbolic dimension names of the inputs and outputs (dynamic axes). */

@@ -49,6 +49,22 @@ describe('convertGpt2ToOnnx', () => {
     );
     // The float32 weights are written as they are: the file is the weights plus a little.
     expect(model.metadata.byteLength - model.metadata.weightByteLength).toBeLessThan(40_000);
+    expect(model.metadata.keyValueOutputs).toBe('present');
+  });
+
+  it("names the key/value outputs new_key_values.* with keyValueOutputs: 'new'", () => {
+    const model = convertGpt2ToOnnx(tiny.weights, tiny.config, {
+      dtype: 'q4',
+      keyValueOutputs: 'new',
+    });
+    expect(model.metadata.keyValueOutputs).toBe('new');
+    expect(model.metadata.outputNames).toEqual([
+      'logits',
+      'new_key_values.0.key',
+      'new_key_values.0.value',
+      'new_key_values.1.key',
+      'new_key_values.1.value',
+    ]);
   });
 
   it('references the weight arrays instead of copying them', () => {
@@ -142,6 +158,7 @@ describe('convertGpt2ToOnnx', () => {
     expect(attempt({ dtype: 'int3' })).toThrowError(ConvertError);
     expect(attempt({ dtype: 'int3' })).toThrowError(/fp32, fp16, q8, q4/);
     expect(attempt({ dtype: 'fp32', variant: 'fast' })).toThrowError(/optimized/);
+    expect(attempt({ dtype: 'fp32', keyValueOutputs: 'all' })).toThrowError(/present/);
     try {
       attempt({ dtype: 'int3' })();
     } catch (error) {

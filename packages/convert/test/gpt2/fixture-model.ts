@@ -75,15 +75,49 @@ export async function createSession(
   });
 }
 
-/** A small runner of the KV-cache layout: prefill then steps, like transformers.js does. */
+/**
+ * A small runner of the KV-cache layout: prefill then steps, like transformers.js does. With a
+ * `new_key_values.*` model it keeps the cache itself (appends this call's keys/values), and
+ * `spareSlots` > 0 then puts that many masked slots of junk after each call's entries, as a
+ * cache with room to grow has.
+ */
 export class CachedDecoder {
   private cache: OnnxRuntime.Tensor[] = [];
   private mask: number[][] = [];
+  private readonly newOutputs: boolean;
 
   constructor(
     private readonly session: OnnxRuntime.InferenceSession,
     private readonly config: Gpt2Config,
-  ) {}
+    private readonly spareSlots = 0,
+  ) {
+    this.newOutputs = session.outputNames.includes('new_key_values.0.key');
+  }
+
+  /** `past ++ current (++ junk slots)` along the sequence axis of `[B, H, T, D]`. */
+  private append(past: OnnxRuntime.Tensor, current: OnnxRuntime.Tensor): OnnxRuntime.Tensor {
+    const [batch, heads, pastLength, headSize] = past.dims as [number, number, number, number];
+    const currentLength = current.dims[2]!;
+    const length = pastLength + currentLength + this.spareSlots;
+    const data = new Float32Array(batch * heads * length * headSize);
+    const pastData = past.data as Float32Array;
+    const currentData = current.data as Float32Array;
+    for (let row = 0; row < batch * heads; row++) {
+      const target = row * length * headSize;
+      data.set(
+        pastData.subarray(row * pastLength * headSize, (row + 1) * pastLength * headSize),
+        target,
+      );
+      data.set(
+        currentData.subarray(row * currentLength * headSize, (row + 1) * currentLength * headSize),
+        target + pastLength * headSize,
+      );
+      for (let slot = pastLength + currentLength; slot < length; slot++) {
+        data.fill(1e3 * (slot + 1), target + slot * headSize, target + (slot + 1) * headSize);
+      }
+    }
+    return new ort.Tensor('float32', data, [batch, heads, length, headSize]);
+  }
 
   reset(batch: number): void {
     const headSize = this.config.embeddingSize / this.config.headCount;
@@ -133,8 +167,22 @@ export class CachedDecoder {
     );
     const results = await this.session.run(feeds);
     for (let layer = 0; layer < this.config.layerCount; layer++) {
-      this.cache[2 * layer] = results[`present.${layer}.key`] as OnnxRuntime.Tensor;
-      this.cache[2 * layer + 1] = results[`present.${layer}.value`] as OnnxRuntime.Tensor;
+      if (this.newOutputs) {
+        this.cache[2 * layer] = this.append(
+          this.cache[2 * layer]!,
+          results[`new_key_values.${layer}.key`] as OnnxRuntime.Tensor,
+        );
+        this.cache[2 * layer + 1] = this.append(
+          this.cache[2 * layer + 1]!,
+          results[`new_key_values.${layer}.value`] as OnnxRuntime.Tensor,
+        );
+      } else {
+        this.cache[2 * layer] = results[`present.${layer}.key`] as OnnxRuntime.Tensor;
+        this.cache[2 * layer + 1] = results[`present.${layer}.value`] as OnnxRuntime.Tensor;
+      }
+    }
+    if (this.newOutputs && this.spareSlots > 0) {
+      for (const row of this.mask) row.push(...new Array<number>(this.spareSlots).fill(0));
     }
     const logits = results.logits as OnnxRuntime.Tensor;
     const data = logits.data as Float32Array;

@@ -16,15 +16,22 @@ const tolerance = 1e-4;
 const reference = readReference('tiny-gpt2');
 const { config, weights } = loadTinyGpt2();
 
-describe.each(['plain', 'optimized'] as const)(
-  'fp32 %s graph vs the torch reference',
-  (variant) => {
-    const model = convertGpt2ToOnnx(weights, config, { dtype: 'fp32', variant });
+// `new` key/value outputs: the test keeps the cache, with 3 masked slots of junk after each
+// call's entries (as a cache with room to grow has) — the logits must not change.
+describe.each([
+  { variant: 'plain', keyValueOutputs: 'present', spareSlots: 0 },
+  { variant: 'optimized', keyValueOutputs: 'present', spareSlots: 0 },
+  { variant: 'plain', keyValueOutputs: 'new', spareSlots: 3 },
+  { variant: 'optimized', keyValueOutputs: 'new', spareSlots: 3 },
+] as const)(
+  'fp32 $variant graph, $keyValueOutputs key/value outputs, vs the torch reference',
+  ({ variant, keyValueOutputs, spareSlots }) => {
+    const model = convertGpt2ToOnnx(weights, config, { dtype: 'fp32', variant, keyValueOutputs });
     const sessionPromise = createSession(model.toBytes());
 
     for (const prompt of reference.prompts) {
       it(`prefill of ${prompt.input_ids.length} tokens: every position's logits`, async () => {
-        const decoder = new CachedDecoder(await sessionPromise, config);
+        const decoder = new CachedDecoder(await sessionPromise, config, spareSlots);
         decoder.reset(1);
         const positions = prompt.input_ids.map((_, index) => index);
         const { logits } = await decoder.run([prompt.input_ids], [positions]);
@@ -37,7 +44,7 @@ describe.each(['plain', 'optimized'] as const)(
       });
 
       it(`${prompt.name}: cached steps match, then a greedy continuation is identical`, async () => {
-        const decoder = new CachedDecoder(await sessionPromise, config);
+        const decoder = new CachedDecoder(await sessionPromise, config, spareSlots);
         decoder.reset(1);
         const length = prompt.input_ids.length;
         const prefill = await decoder.run(
@@ -71,7 +78,7 @@ describe.each(['plain', 'optimized'] as const)(
     }
 
     it('a left-padded batch of 2: last-position logits and cached steps', async () => {
-      const decoder = new CachedDecoder(await sessionPromise, config);
+      const decoder = new CachedDecoder(await sessionPromise, config, spareSlots);
       const { batch } = reference;
       decoder.reset(2);
       const { logits } = await decoder.run(
@@ -100,7 +107,7 @@ describe.each(['plain', 'optimized'] as const)(
     });
 
     it('num_logits_to_keep = 1 gives only the last row', async () => {
-      const decoder = new CachedDecoder(await sessionPromise, config);
+      const decoder = new CachedDecoder(await sessionPromise, config, spareSlots);
       const prompt = reference.prompts[0]!;
       decoder.reset(1);
       const { logits, dims } = await decoder.run(
