@@ -1,10 +1,21 @@
-import type { InferenceSession } from 'onnxruntime-common';
+import type { InferenceSession, Tensor } from 'onnxruntime-common';
 
 /**
  * Session options passed through to ONNX Runtime (`InferenceSession.SessionOptions` of
  * onnxruntime-common). A backend merges its own defaults under them.
  */
 export type BackendSessionOptions = InferenceSession.SessionOptions;
+
+/**
+ * Makes a CPU tensor over `data` for a session to write an output into (`run(feeds, { name:
+ * tensor })`), with the backend's own `Tensor` class: onnxruntime-common recognizes such fetches
+ * with `instanceof`, and a backend may load another copy of onnxruntime-common than this package.
+ */
+export type OutputTensorFactory = (
+  type: 'float32' | 'float16',
+  data: Float32Array | Uint16Array,
+  dims: readonly number[],
+) => Tensor;
 
 /**
  * An ONNX Runtime flavour that creates inference sessions — the seam between this package and
@@ -35,4 +46,11 @@ export interface Backend {
     model: string | Uint8Array,
     options?: BackendSessionOptions,
   ): Promise<InferenceSession>;
+
+  /**
+   * Only for backends whose sessions write outputs into caller-provided CPU tensors, as
+   * onnxruntime-node does (onnxruntime-web's WebAssembly backend leaves such tensors untouched):
+   * makes those tensors. Sessions then keep a `present.*` KV cache in two reused buffers.
+   */
+  readonly outputTensor?: OutputTensorFactory;
 }

@@ -1,8 +1,10 @@
 import { type InferenceSession, Tensor } from 'onnxruntime-common';
+import type { OutputTensorFactory } from './backend.js';
 import { RuntimeError } from './errors.js';
+import { createKeyValueCache, type KeyValueCache } from './key-value-cache.js';
 import type { ModelConfig } from './model-config.js';
 import type { ModelSignature } from './model-signature.js';
-import { emptyKeyValueTensor, gatherBatchRows, int64Tensor, readFloat32 } from './tensor-data.js';
+import { int64Tensor, readFloat32 } from './tensor-data.js';
 
 /** Options of {@link DecoderSession} (`model.createSession(options)`). */
 export interface DecoderSessionOptions {
@@ -29,11 +31,17 @@ export interface DecoderSessionHost {
   readonly signature: ModelSignature;
   /** True once the model is disposed. */
   readonly disposed: boolean;
+  /**
+   * Makes CPU tensors the session writes outputs into, when the backend can (onnxruntime-node;
+   * see `Backend.outputTensor`).
+   */
+  readonly outputTensor?: OutputTensorFactory | undefined;
 }
 
 interface ForwardResult {
   logits: Float32Array;
-  presents: Tensor[];
+  /** Every output of the run; hand them to {@link DecoderSession.install} (or dispose them). */
+  outputs: Record<string, Tensor>;
 }
 
 /**
@@ -59,8 +67,8 @@ export class DecoderSession {
   private tokens: number[][] = [];
   /** Per row, 1 for a real token and 0 for padding, aligned with `tokens`. */
   private mask: number[][] = [];
-  /** Past keys and values, in signature order: layer 0 key, layer 0 value, layer 1 key, … */
-  private past: Tensor[] = [];
+  /** Past keys and values. */
+  private readonly cache: KeyValueCache;
   private queue: Promise<unknown> = Promise.resolve();
   private isDisposed = false;
 
@@ -82,6 +90,11 @@ export class DecoderSession {
     }
     this.padTokenId = options.padTokenId ?? 0;
     this.checkTokenId(this.padTokenId, 'padTokenId');
+    this.cache = createKeyValueCache(
+      host.signature,
+      host.config,
+      host.outputTensor ? { outputTensor: host.outputTensor } : {},
+    );
   }
 
   /** Tokens in the cache per row (the padded width for a batch); 0 before {@link prefill}. */
@@ -204,10 +217,32 @@ export class DecoderSession {
   }
 
   private reset(): void {
-    for (const tensor of this.past) tensor.dispose();
-    this.past = [];
+    this.cache.clear();
     this.tokens = [];
     this.mask = [];
+  }
+
+  /**
+   * Makes a finished call's outputs the new state: `tokens` / `mask` now describe the whole
+   * cache (the cache had `length` positions before; the call added the rest).
+   */
+  private async install(
+    result: ForwardResult,
+    length: number,
+    tokens: number[][],
+    mask: number[][],
+  ): Promise<Float32Array> {
+    let kept: ReadonlySet<Tensor> = new Set();
+    try {
+      kept = await this.cache.accept(result.outputs, length, tokens[0]!.length - length);
+      this.tokens = tokens;
+      this.mask = mask;
+      return result.logits;
+    } finally {
+      for (const tensor of Object.values(result.outputs)) {
+        if (!kept.has(tensor)) tensor.dispose();
+      }
+    }
   }
 
   private async start(
@@ -237,10 +272,7 @@ export class DecoderSession {
     }
     this.reset();
     const result = await this.forward(tokens, mask, allPositions);
-    this.tokens = tokens;
-    this.mask = mask;
-    this.past = result.presents;
-    return result.logits;
+    return this.install(result, 0, tokens, mask);
   }
 
   private async advance(next: number | readonly number[]): Promise<Float32Array> {
@@ -273,10 +305,7 @@ export class DecoderSession {
       const mask = this.mask.map((row) => [...row.slice(start), 1]);
       this.reset();
       const result = await this.forward(tokens, mask, false);
-      this.tokens = tokens;
-      this.mask = mask;
-      this.past = result.presents;
-      return result.logits;
+      return this.install(result, 0, tokens, mask);
     }
 
     const result = await this.forward(
@@ -284,13 +313,12 @@ export class DecoderSession {
       column.map(() => [1]),
       false,
     );
-    for (const tensor of this.past) tensor.dispose();
-    this.past = result.presents;
-    column.forEach((id, row) => {
-      this.tokens[row].push(id);
-      this.mask[row].push(1);
-    });
-    return result.logits;
+    return this.install(
+      result,
+      this.length,
+      this.tokens.map((row, index) => [...row, column[index]!]),
+      this.mask.map((row) => [...row, 1]),
+    );
   }
 
   private async gatherRows(indices: readonly number[]): Promise<void> {
@@ -323,9 +351,7 @@ export class DecoderSession {
       }
     }
     if (indices.every((index, row) => index === row)) return;
-    const past = await Promise.all(this.past.map((tensor) => gatherBatchRows(tensor, indices)));
-    for (const tensor of this.past) tensor.dispose();
-    this.past = past;
+    await this.cache.gather(indices, this.length);
     this.tokens = indices.map((index) => [...this.tokens[index]]);
     this.mask = indices.map((index) => [...this.mask[index]]);
   }
@@ -352,7 +378,7 @@ export class DecoderSession {
 
   /**
    * Runs the model over new columns `tokens` (with their mask) after the current cache.
-   * Does not change the session's state; the caller installs `presents`.
+   * Does not change the session's state; the caller installs the outputs.
    */
   private async forward(
     tokens: number[][],
@@ -372,11 +398,25 @@ export class DecoderSession {
       created.push(tensor);
     };
     feed(signature.inputIds, int64Tensor(tokens.flat(), [batchSize, sequenceLength]));
+    // The cache may have spare slots after the cached tokens: they are masked out.
+    const slots = this.cache.slots;
     if (signature.attentionMask !== undefined) {
-      const fullMask = newMask.map((row, index) => [...(this.mask[index] ?? []), ...row]);
-      feed(
-        signature.attentionMask,
-        int64Tensor(fullMask.flat(), [batchSize, pastLength + sequenceLength]),
+      const width = slots + sequenceLength;
+      const fullMask = new Array<number>(batchSize * width).fill(0);
+      newMask.forEach((row, index) => {
+        const past = this.mask[index] ?? [];
+        for (let column = 0; column < past.length; column++) {
+          fullMask[index * width + column] = past[column]!;
+        }
+        for (let column = 0; column < row.length; column++) {
+          fullMask[index * width + slots + column] = row[column]!;
+        }
+      });
+      feed(signature.attentionMask, int64Tensor(fullMask, [batchSize, width]));
+    } else if (slots !== pastLength) {
+      throw new RuntimeError(
+        'MODEL_INVALID',
+        'A model without attention_mask cannot use a cache with spare slots.',
       );
     }
     if (signature.positionIds !== undefined) {
@@ -398,35 +438,27 @@ export class DecoderSession {
       );
     }
     if (signature.useCacheBranch !== undefined) {
-      feed(
-        signature.useCacheBranch,
-        new Tensor('bool', new Uint8Array([pastLength > 0 ? 1 : 0]), [1]),
-      );
+      feed(signature.useCacheBranch, new Tensor('bool', new Uint8Array([slots > 0 ? 1 : 0]), [1]));
     }
-    for (let layer = 0; layer < signature.pastKeys.length; layer++) {
-      if (pastLength > 0) {
-        feeds[signature.pastKeys[layer]] = this.past[2 * layer];
-        feeds[signature.pastValues[layer]] = this.past[2 * layer + 1];
-      } else {
-        const type = signature.keyValueType;
-        feed(
-          signature.pastKeys[layer],
-          emptyKeyValueTensor(type, batchSize, config.headCount, config.headSize),
-        );
-        feed(
-          signature.pastValues[layer],
-          emptyKeyValueTensor(type, batchSize, config.headCount, config.headSize),
-        );
-      }
-    }
+    this.cache.addFeeds(batchSize, feeds, created);
 
-    const fetches = [signature.logits];
-    for (let layer = 0; layer < signature.presentKeys.length; layer++) {
-      fetches.push(signature.presentKeys[layer], signature.presentValues[layer]);
-    }
-    let outputs: InferenceSession.ReturnType;
+    const run = async (): Promise<Record<string, Tensor>> => {
+      const fetches: Record<string, Tensor | null> = { [signature.logits]: null };
+      this.cache.addFetches(batchSize, sequenceLength, fetches);
+      // Names only, unless some outputs are pre-allocated (simpler sessions accept just names).
+      const preallocated = Object.values(fetches).some((value) => value !== null);
+      return (await (preallocated
+        ? inferenceSession.run(feeds, fetches)
+        : inferenceSession.run(feeds, Object.keys(fetches)))) as Record<string, Tensor>;
+    };
+    let outputs: Record<string, Tensor>;
     try {
-      outputs = await inferenceSession.run(feeds, fetches);
+      outputs = await run();
+      if (!this.cache.confirm(outputs)) {
+        // The backend ignored the pre-allocated outputs; the cache has switched to plain ones.
+        for (const tensor of Object.values(outputs)) tensor.dispose();
+        outputs = await run();
+      }
     } catch (cause) {
       throw new RuntimeError(
         'MODEL_INVALID',
@@ -439,7 +471,6 @@ export class DecoderSession {
       for (const tensor of created) tensor.dispose();
     }
 
-    const presents = fetches.slice(1).map((name) => outputs[name] as Tensor);
     const logitsTensor = outputs[signature.logits] as Tensor;
     try {
       if (this.disposed) throw this.disposedError();
@@ -472,15 +503,18 @@ export class DecoderSession {
           logits.set(data.subarray(offset, offset + vocabularySize), row * vocabularySize);
         }
       }
-      return { logits, presents };
+      const rest: Record<string, Tensor> = {};
+      for (const [name, tensor] of Object.entries(outputs)) {
+        if (name !== signature.logits) rest[name] = tensor;
+      }
+      return { logits, outputs: rest };
     } catch (error) {
-      for (const tensor of presents) tensor?.dispose();
+      for (const [name, tensor] of Object.entries(outputs)) {
+        if (name !== signature.logits) tensor?.dispose?.();
+      }
       throw error;
     } finally {
       logitsTensor?.dispose();
-      for (const [name, value] of Object.entries(outputs)) {
-        if (!fetches.includes(name)) (value as Tensor).dispose?.();
-      }
     }
   }
 }

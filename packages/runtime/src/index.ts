@@ -1,5 +1,5 @@
 export { BgGpt2Error, isBgGpt2Error } from '@bg-gpt2/errors';
-export type { Backend, BackendSessionOptions } from './backend.js';
+export type { Backend, BackendSessionOptions, OutputTensorFactory } from './backend.js';
 export {
   listBackends,
   type ResolvedBackend,
@@ -33,7 +33,12 @@ export {
   locateModelFiles,
   type ModelFileStore,
 } from './model-files.js';
-export { type KeyValueType, type ModelSignature, readModelSignature } from './model-signature.js';
+export {
+  type KeyValueOutputs,
+  type KeyValueType,
+  type ModelSignature,
+  readModelSignature,
+} from './model-signature.js';
 export {
   baseUrlFile,
   defaultHubEndpoint,

@@ -1,6 +1,7 @@
 import type { BackendSessionOptions } from './backend.js';
 import type { LoadProgressCallback } from './load-progress.js';
 import type { ModelDataType } from './model-data-type.js';
+import type { KeyValueOutputs } from './model-signature.js';
 
 /** Options of `loadModel` common to the Node and web entry points. */
 export interface LoadModelOptions {
@@ -9,6 +10,14 @@ export interface LoadModelOptions {
    * source has only a checkpoint it is converted to this precision (Node; fp32, fp16, q8 or q4).
    */
   dtype?: ModelDataType;
+  /**
+   * The KV-cache outputs of a checkpoint converted on first use: `new` (default) — only each
+   * call's keys and values, appended by the session to a cache it keeps (nothing of the cache's
+   * size is copied per token); `present` — the whole cache after each call, the Hugging Face
+   * Optimum / transformers.js layout, for a file meant for other runtimes too. Either layout is
+   * read from any model file; this only picks what a conversion writes.
+   */
+  keyValueOutputs?: KeyValueOutputs;
   /** Backend name(s) to use, in order (default: every registered backend by priority). */
   backend?: string | readonly string[];
   /** Passed to ONNX Runtime when the session is created (over the backend's defaults). */

@@ -6,6 +6,14 @@ import type { ModelConfig } from './model-config.js';
 export type KeyValueType = 'float32' | 'float16';
 
 /**
+ * What a model returns of its KV cache: `present` — `present.{i}.key|value`, the whole cache
+ * after the call (the Optimum / transformers.js layout); `new` — `new_key_values.{i}.key|value`,
+ * only the call's own keys and values (`@bg-gpt2/convert` with `keyValueOutputs: 'new'`), which
+ * the session appends to a cache it keeps itself.
+ */
+export type KeyValueOutputs = 'present' | 'new';
+
+/**
  * The input and output names of a GPT-2 decoder-with-past ONNX model (the Optimum /
  * transformers.js layout), found by reading the session's `inputNames` / `outputNames`.
  */
@@ -23,9 +31,14 @@ export interface ModelSignature {
   /** Per layer: `past_key_values.{i}.key` and `.value` [batch, heads, past, head size]. */
   pastKeys: string[];
   pastValues: string[];
-  /** Per layer: `present.{i}.key` and `.value`. */
+  /** Which kind of key/value outputs the model has. */
+  keyValueOutputs: KeyValueOutputs;
+  /** Per layer: `present.{i}.key` and `.value` (empty when `keyValueOutputs` is `new`). */
   presentKeys: string[];
   presentValues: string[];
+  /** Per layer: `new_key_values.{i}.key` and `.value` (empty when `keyValueOutputs` is `present`). */
+  newKeys: string[];
+  newValues: string[];
   /** `logits` [batch, sequence (or kept), vocabulary]. */
   logits: string;
   /** Element type of the past inputs (float32 unless the model says float16). */
@@ -58,7 +71,8 @@ export function readModelSignature(session: InferenceSession, config: ModelConfi
       'MODEL_INVALID',
       `The ONNX model ${what}. It must be a GPT-2 decoder with past key values (inputs input_ids, ` +
         'attention_mask, position_ids, past_key_values.N.key/.value; outputs logits, present.N.key/.value), ' +
-        `as exported by Optimum ("text-generation-with-past") or @bg-gpt2/convert. Inputs: ${inputs.join(', ')}; ` +
+        `as exported by Optimum ("text-generation-with-past") or @bg-gpt2/convert (which may write ` +
+        `new_key_values.N.key/.value instead of present.N.*). Inputs: ${inputs.join(', ')}; ` +
         `outputs: ${outputs.join(', ')}.`,
     );
   const inputIds = findName(inputs, ['input_ids']);
@@ -70,10 +84,28 @@ export function readModelSignature(session: InferenceSession, config: ModelConfi
   const pastValues: string[] = [];
   const presentKeys: string[] = [];
   const presentValues: string[] = [];
+  const newKeys: string[] = [];
+  const newValues: string[] = [];
+  const keyValueOutputs: KeyValueOutputs = outputs.includes('new_key_values.0.key')
+    ? 'new'
+    : 'present';
   for (let layer = 0; ; layer++) {
     const pastKey = findName(inputs, [`past_key_values.${layer}.key`]);
     if (pastKey === undefined) break;
     const pastValue = findName(inputs, [`past_key_values.${layer}.value`]);
+    if (pastValue === undefined) throw problem(`has past_key_values.${layer}.key but no .value`);
+    pastKeys.push(pastKey);
+    pastValues.push(pastValue);
+    if (keyValueOutputs === 'new') {
+      const newKey = findName(outputs, [`new_key_values.${layer}.key`]);
+      const newValue = findName(outputs, [`new_key_values.${layer}.value`]);
+      if (newKey === undefined || newValue === undefined) {
+        throw problem(`has no new_key_values.${layer}.key/.value outputs`);
+      }
+      newKeys.push(newKey);
+      newValues.push(newValue);
+      continue;
+    }
     const presentKey = findName(outputs, [
       `present.${layer}.key`,
       `present_key_values.${layer}.key`,
@@ -82,12 +114,9 @@ export function readModelSignature(session: InferenceSession, config: ModelConfi
       `present.${layer}.value`,
       `present_key_values.${layer}.value`,
     ]);
-    if (pastValue === undefined) throw problem(`has past_key_values.${layer}.key but no .value`);
     if (presentKey === undefined || presentValue === undefined) {
       throw problem(`has no present.${layer}.key/.value outputs`);
     }
-    pastKeys.push(pastKey);
-    pastValues.push(pastValue);
     presentKeys.push(presentKey);
     presentValues.push(presentValue);
   }
@@ -102,8 +131,11 @@ export function readModelSignature(session: InferenceSession, config: ModelConfi
     inputIds,
     pastKeys,
     pastValues,
+    keyValueOutputs,
     presentKeys,
     presentValues,
+    newKeys,
+    newValues,
     logits,
     keyValueType: inputType(session, pastKeys[0]) === 'float16' ? 'float16' : 'float32',
   };

@@ -1,4 +1,5 @@
 import type { InferenceSession } from 'onnxruntime-common';
+import type { OutputTensorFactory } from './backend.js';
 import { DecoderSession, type DecoderSessionOptions } from './decoder-session.js';
 import { RuntimeError } from './errors.js';
 import type { ModelConfig } from './model-config.js';
@@ -18,6 +19,12 @@ export interface ModelDetails {
   tokenizerJson?: string;
   /** Parsed `tokenizer_config.json`, when the model has one. */
   tokenizerConfig?: Record<string, unknown>;
+  /**
+   * For sessions that write outputs into caller-provided CPU tensors (onnxruntime-node): makes
+   * them (see `Backend.outputTensor`). Absent: outputs are always taken as the session returns
+   * them.
+   */
+  outputTensor?: OutputTensorFactory;
 }
 
 /**
@@ -39,6 +46,8 @@ export class Model {
   readonly tokenizerModel: Uint8Array | undefined;
   readonly tokenizerJson: string | undefined;
   readonly tokenizerConfig: Record<string, unknown> | undefined;
+  /** Makes pre-allocated output tensors, when the backend can use them (see {@link ModelDetails}). */
+  readonly outputTensor: OutputTensorFactory | undefined;
   private isDisposed = false;
 
   /**
@@ -57,6 +66,7 @@ export class Model {
     this.tokenizerModel = details.tokenizerModel;
     this.tokenizerJson = details.tokenizerJson;
     this.tokenizerConfig = details.tokenizerConfig;
+    this.outputTensor = details.outputTensor;
   }
 
   /** Same as `new Model(inferenceSession, config, details)`. */

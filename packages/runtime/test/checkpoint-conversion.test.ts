@@ -50,8 +50,11 @@ describe('a folder with only a checkpoint', () => {
       });
       expect(progress.some((report) => report.phase === 'convert')).toBe(true);
       expect(model.files[weights]).toBe(join(folder, weights));
-      expect(model.files['model.onnx']).toMatch(/converted[/\\][0-9a-f]{64}-fp32[/\\]model\.onnx$/);
+      expect(model.files['model.onnx']).toMatch(
+        /converted[/\\][0-9a-f]{64}-fp32-new-kv[/\\]model\.onnx$/,
+      );
       expect(model.signature.logitsToKeep).toBe('num_logits_to_keep');
+      expect(model.signature.keyValueOutputs).toBe('new');
 
       const prompt = reference.prompts[1];
       const session = model.createSession();
@@ -90,7 +93,7 @@ describe('a folder with only a checkpoint', () => {
         cacheDirectory: join(temporary, 'cache-hub'),
         dtype: 'fp16',
       });
-      expect(model.files['model.onnx']).toMatch(/-fp16[/\\]model\.onnx$/);
+      expect(model.files['model.onnx']).toMatch(/-fp16-new-kv[/\\]model\.onnx$/);
       const prompt = reference.prompts[0];
       const logits = await model.createSession().prefill(prompt.input_ids);
       expect(argmax(logits)).toBe(prompt.first_token);
@@ -106,6 +109,26 @@ describe('a folder with only a checkpoint', () => {
     } finally {
       await server.close();
     }
+  });
+
+  it('converts to the Optimum layout (present.* outputs) when asked', async () => {
+    const folder = await checkpointFolder('present-layout', 'model.safetensors');
+    const model = await loadModel(folder, {
+      ...options,
+      cacheDirectory: join(temporary, 'cache-present'),
+      keyValueOutputs: 'present',
+    });
+    expect(model.files['model.onnx']).toMatch(/[0-9a-f]{64}-fp32[/\\]model\.onnx$/);
+    expect(model.signature.keyValueOutputs).toBe('present');
+    expect(model.signature.presentKeys).toEqual(['present.0.key', 'present.1.key']);
+    const prompt = reference.prompts[1];
+    const session = model.createSession();
+    await session.prefill(prompt.input_ids);
+    for (const step of prompt.steps) {
+      const stepLogits = await session.step(step.input_id);
+      expect(maxAbsDifference(stepLogits, step.logits)).toBeLessThanOrEqual(1e-4);
+    }
+    await model.dispose();
   });
 
   it('refuses a dtype the converter cannot write', async () => {

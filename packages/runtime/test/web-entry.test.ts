@@ -146,13 +146,22 @@ describe('the web entry point (fetch + Cache API + onnxruntime-web)', () => {
       });
       expect(progress.some((report) => report.phase === 'convert')).toBe(true);
       const prompt = reference.prompts[0];
-      const logits = await model.createSession().prefill(prompt.input_ids);
+      // The runtime's own layout (new_key_values.*), stepped on onnxruntime-web; the web
+      // backend takes no pre-allocated outputs.
+      expect(model.signature.keyValueOutputs).toBe('new');
+      expect(model.outputTensor).toBeUndefined();
+      const session = model.createSession();
+      const logits = await session.prefill(prompt.input_ids);
       expect(argmax(logits)).toBe(prompt.first_token);
+      for (const step of prompt.steps) {
+        const stepLogits = await session.step(step.input_id);
+        expect(maxAbsDifference(stepLogits, step.logits)).toBeLessThanOrEqual(1e-4);
+      }
       await model.dispose();
       const keys = [...storage.caches.get('bg-gpt2')!.entries.keys()];
       expect(
         keys.some((key) =>
-          /bg-gpt2\.invalid\/converted\/[0-9a-f]{64}-fp32\/model\.onnx$/.test(key),
+          /bg-gpt2\.invalid\/converted\/[0-9a-f]{64}-fp32-new-kv\/model\.onnx$/.test(key),
         ),
       ).toBe(true);
     } finally {

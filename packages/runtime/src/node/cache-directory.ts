@@ -37,11 +37,16 @@ export function urlCacheFolder(cacheDirectory: string, baseUrl: string): string 
   return join(cacheDirectory, 'url', key);
 }
 
-/** The cache folder of a checkpoint converted to ONNX at a precision. */
+/**
+ * The cache folder of a checkpoint converted to ONNX at a precision: `<sha256>-<dtype>` with
+ * `present.*` outputs, `<sha256>-<dtype>-new-kv` with `new_key_values.*` outputs.
+ */
 export function convertedCacheFolder(
   cacheDirectory: string,
   checkpointSha256: string,
   dataType: string,
+  keyValueOutputs: 'present' | 'new' = 'present',
 ): string {
-  return join(cacheDirectory, 'converted', `${checkpointSha256}-${dataType}`);
+  const suffix = keyValueOutputs === 'new' ? '-new-kv' : '';
+  return join(cacheDirectory, 'converted', `${checkpointSha256}-${dataType}${suffix}`);
 }

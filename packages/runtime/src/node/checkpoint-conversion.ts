@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { RuntimeError } from '../errors.js';
 import type { LoadProgressCallback } from '../load-progress.js';
 import type { ModelDataType } from '../model-data-type.js';
+import type { KeyValueOutputs } from '../model-signature.js';
 import { convertedCacheFolder } from './cache-directory.js';
 import { writeAll } from './write-all.js';
 
@@ -18,6 +19,7 @@ interface ConverterModule {
     config: unknown,
     options: {
       dtype: string;
+      keyValueOutputs?: KeyValueOutputs;
       onProgress?: (done: number, total: number, stage: string) => void;
     },
   ): { chunks: Uint8Array[] } | Uint8Array | Uint8Array[];
@@ -33,6 +35,8 @@ export interface CheckpointConversion {
   /** `model.safetensors` or `pytorch_model.bin`. */
   checkpointPath: string;
   dataType: ModelDataType;
+  /** What the converted model outputs of its KV cache (default `new`). */
+  keyValueOutputs?: KeyValueOutputs | undefined;
   cacheDirectory: string;
   onProgress?: LoadProgressCallback | undefined;
 }
@@ -83,7 +87,7 @@ async function loadConverter(): Promise<ConverterModule> {
 
 /**
  * The ONNX model of a checkpoint, converted on first use and kept in the cache under
- * `converted/<sha256 of the checkpoint>-<dtype>/model.onnx` (written to a `.part` file and
+ * `converted/<sha256 of the checkpoint>-<dtype>[-new-kv]/model.onnx` (written to a `.part` file and
  * renamed, so a conversion cut short leaves nothing under the final name). Later calls find it
  * there (the checkpoint is hashed each time, which takes about a second for GPT-2 small).
  *
@@ -100,10 +104,12 @@ export async function convertCheckpoint(conversion: CheckpointConversion): Promi
     );
   }
   const checkpointSha256 = await sha256OfFile(conversion.checkpointPath);
+  const keyValueOutputs = conversion.keyValueOutputs ?? 'new';
   const folder = convertedCacheFolder(
     conversion.cacheDirectory,
     checkpointSha256,
     conversion.dataType,
+    keyValueOutputs,
   );
   const destination = join(folder, 'model.onnx');
   if (await isFile(destination)) return destination;
@@ -116,6 +122,7 @@ export async function convertCheckpoint(conversion: CheckpointConversion): Promi
   const weights = converter.normalizeGpt2StateDict(stateDict, config);
   const converted = converter.convertGpt2ToOnnx(weights, config, {
     dtype: conversion.dataType,
+    keyValueOutputs,
     onProgress: (done, total) => progress?.({ phase: 'convert', file, loaded: done, total }),
   });
   const chunks =

@@ -142,6 +142,7 @@ export async function prepareModel(
       configPath: located.config,
       checkpointPath: checkpoint.handle,
       dataType,
+      keyValueOutputs: options.keyValueOutputs,
       cacheDirectory,
       onProgress: options.onProgress,
     });
@@ -211,7 +212,12 @@ export async function loadModel(
       { cause },
     );
   }
-  const details: ModelDetails = { source: prepared.source, files: prepared.files, backend: name };
+  const details: ModelDetails = {
+    source: prepared.source,
+    files: prepared.files,
+    backend: name,
+  };
+  if (backend.outputTensor !== undefined) details.outputTensor = backend.outputTensor;
   if (prepared.tokenizerModel !== undefined) details.tokenizerModel = prepared.tokenizerModel;
   if (prepared.tokenizerJson !== undefined) details.tokenizerJson = prepared.tokenizerJson;
   if (prepared.tokenizerConfig !== undefined) details.tokenizerConfig = prepared.tokenizerConfig;

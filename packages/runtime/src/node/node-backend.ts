@@ -1,4 +1,4 @@
-import type { InferenceSession } from 'onnxruntime-common';
+import type { InferenceSession, Tensor } from 'onnxruntime-common';
 import type { Backend, BackendSessionOptions } from '../backend.js';
 import { registerBackend } from '../backend-registry.js';
 import { RuntimeError } from '../errors.js';
@@ -20,6 +20,7 @@ export interface NodeBackendOptions {
 
 interface OnnxRuntimeNode {
   InferenceSession: typeof InferenceSession;
+  Tensor: typeof Tensor;
 }
 
 function checkThreads(value: number | undefined, name: string): void {
@@ -41,6 +42,18 @@ export function createNodeBackend(options: NodeBackendOptions = {}): Backend {
   checkThreads(options.interOpNumThreads, 'interOpNumThreads');
   let runtime: OnnxRuntimeNode | undefined;
   return {
+    // onnxruntime-node writes into the tensors given in `fetches` (and returns copies of them).
+    outputTensor(type, data, dims) {
+      if (runtime === undefined) {
+        throw new RuntimeError(
+          'NO_BACKEND',
+          'The onnxruntime-node backend was used before init().',
+        );
+      }
+      return type === 'float16'
+        ? new runtime.Tensor('float16', data as Uint16Array, dims)
+        : new runtime.Tensor('float32', data as Float32Array, dims);
+    },
     async init() {
       let module: Partial<OnnxRuntimeNode> & { default?: Partial<OnnxRuntimeNode> };
       try {
@@ -60,7 +73,11 @@ export function createNodeBackend(options: NodeBackendOptions = {}): Backend {
           'onnxruntime-node has no InferenceSession; reinstall it.',
         );
       }
-      runtime = { InferenceSession: InferenceSessionClass };
+      const TensorClass = module.Tensor ?? module.default?.Tensor;
+      if (TensorClass === undefined) {
+        throw new RuntimeError('NO_BACKEND', 'onnxruntime-node has no Tensor; reinstall it.');
+      }
+      runtime = { InferenceSession: InferenceSessionClass, Tensor: TensorClass };
     },
     async createSession(model, sessionOptions = {}) {
       if (runtime === undefined) {

@@ -1,6 +1,7 @@
 import { RuntimeError } from '../errors.js';
 import type { LoadProgressCallback } from '../load-progress.js';
 import type { ModelDataType } from '../model-data-type.js';
+import type { KeyValueOutputs } from '../model-signature.js';
 
 /** The parts of `@bg-gpt2/convert` used here (loaded only when a conversion is needed). */
 interface ConverterModule {
@@ -11,7 +12,11 @@ interface ConverterModule {
   convertGpt2ToOnnx(
     weights: unknown,
     config: unknown,
-    options: { dtype: string; onProgress?: (done: number, total: number, stage: string) => void },
+    options: {
+      dtype: string;
+      keyValueOutputs?: KeyValueOutputs;
+      onProgress?: (done: number, total: number, stage: string) => void;
+    },
   ): { chunks: Uint8Array[] } | Uint8Array | Uint8Array[];
 }
 
@@ -22,6 +27,8 @@ export interface BrowserConversion {
   checkpointFile: string;
   checkpoint: Uint8Array;
   dataType: ModelDataType;
+  /** What the converted model outputs of its KV cache (default `new`). */
+  keyValueOutputs?: KeyValueOutputs | undefined;
   /** Where the converted model is kept (under a key made of the checkpoint's sha256). */
   cache: Cache | undefined;
   onProgress?: LoadProgressCallback | undefined;
@@ -48,7 +55,8 @@ function concatenate(chunks: readonly Uint8Array[]): Uint8Array {
 
 /**
  * Converts a checkpoint to ONNX in memory with `@bg-gpt2/convert` (imported on demand), and keeps
- * the result in the Cache API under `https://bg-gpt2.invalid/converted/<sha256>-<dtype>/model.onnx`
+ * the result in the Cache API under
+ * `https://bg-gpt2.invalid/converted/<sha256>-<dtype>[-new-kv]/model.onnx`
  * (a key only; nothing is fetched from it).
  */
 export async function convertInBrowser(conversion: BrowserConversion): Promise<Uint8Array> {
@@ -58,13 +66,15 @@ export async function convertInBrowser(conversion: BrowserConversion): Promise<U
       `A checkpoint can be converted to ${convertibleDataTypes.join(', ')}, not ${conversion.dataType}.`,
     );
   }
+  const keyValueOutputs = conversion.keyValueOutputs ?? 'new';
   const subtle = (globalThis as { crypto?: Crypto }).crypto?.subtle;
   let key: string | undefined;
   if (subtle !== undefined && conversion.cache !== undefined) {
     const digest = toHex(
       await subtle.digest('SHA-256', conversion.checkpoint as Uint8Array<ArrayBuffer>),
     );
-    key = `https://bg-gpt2.invalid/converted/${digest}-${conversion.dataType}/model.onnx`;
+    const suffix = keyValueOutputs === 'new' ? '-new-kv' : '';
+    key = `https://bg-gpt2.invalid/converted/${digest}-${conversion.dataType}${suffix}/model.onnx`;
     const cached = await conversion.cache.match(key);
     if (cached !== undefined) return new Uint8Array(await cached.arrayBuffer());
   }
@@ -101,6 +111,7 @@ export async function convertInBrowser(conversion: BrowserConversion): Promise<U
   const weights = module.normalizeGpt2StateDict(stateDict, config);
   const converted = module.convertGpt2ToOnnx(weights, config, {
     dtype: conversion.dataType,
+    keyValueOutputs,
     onProgress: (done, total) =>
       conversion.onProgress?.({ phase: 'convert', file: 'model.onnx', loaded: done, total }),
   });

@@ -111,6 +111,7 @@ export async function loadModel(
       checkpointFile: checkpoint.file,
       checkpoint: new Uint8Array(await checkpoint.handle.arrayBuffer()),
       dataType,
+      keyValueOutputs: options.keyValueOutputs,
       cache,
       onProgress: options.onProgress,
     });
@@ -141,6 +142,7 @@ export async function loadModel(
 
   const { name, backend } = await resolveBackend(options.backend);
   details.backend = name;
+  if (backend.outputTensor !== undefined) details.outputTensor = backend.outputTensor;
   let session: Awaited<ReturnType<typeof backend.createSession>>;
   try {
     session = await backend.createSession(modelBytes, options.sessionOptions);
