@@ -60,8 +60,15 @@ export interface KeyValueCacheOptions {
   outputTensor?: OutputTensorFactory;
 }
 
-/** Positions a `new`-outputs cache grows by: spare slots cost attention reads, growth a copy. */
-const growthStep = 64;
+/**
+ * Slots for a `new`-outputs cache that must hold `needed` positions: spare ones too, about
+ * √(8·needed), rounded up to 16 (16 at 8 tokens, 64 at 512). Spare slots cost each step's
+ * attention a read; growing costs a copy of the whole cache into new memory.
+ */
+function slotsFor(needed: number, contextLength: number): number {
+  const spare = Math.max(16, Math.ceil(Math.sqrt(8 * needed) / 16) * 16);
+  return Math.min(Math.max(contextLength, needed), needed + spare);
+}
 
 /** The values of a CPU or GPU tensor (downloaded when it is not on the CPU). */
 async function valuesOf(tensor: Tensor): Promise<KeyValueArray> {
@@ -235,7 +242,7 @@ class PresentKeyValueCache implements KeyValueCache {
  * For models whose outputs are only the call's own keys and values (`new_key_values.*`): one
  * buffer per layer, `[batch, heads, slots, head size]`, fed whole as the past (the slots past
  * the cached tokens are masked out by the session) and appended to in place after each call. It
- * grows by {@link growthStep} positions at a time (one copy); no call copies the whole cache.
+ * grows with spare slots ({@link slotsFor}) by one copy; no other call copies the whole cache.
  */
 class AppendedKeyValueCache implements KeyValueCache {
   private buffers: KeyValueArray[] = [];
@@ -336,10 +343,7 @@ class AppendedKeyValueCache implements KeyValueCache {
   /** New buffers with room for `needed` positions; the first `length` of each row are kept. */
   private grow(length: number, needed: number, rows: number): void {
     const { config } = this;
-    const capacity = Math.min(
-      Math.max(config.contextLength, needed),
-      Math.ceil(needed / growthStep) * growthStep + growthStep,
-    );
+    const capacity = slotsFor(needed, config.contextLength);
     const rowSize = config.headSize;
     const keep = rows === this.rows ? length : 0;
     this.buffers = Array.from({ length: 2 * this.signature.pastKeys.length }, (_, index) => {

@@ -3,6 +3,7 @@ import type {
   Gpt2LayerWeights,
   Gpt2Weights,
   LayerNormWeights,
+  LinearWeights,
 } from '../checkpoint/gpt2-weights.js';
 import { OnnxGraphBuilder } from '../onnx/graph-builder.js';
 import { OnnxDataType } from '../onnx/onnx-data-type.js';
@@ -336,6 +337,19 @@ class Gpt2GraphWriter {
   private attention(input: string, layer: Gpt2LayerWeights, index: number): string {
     const { graph, config } = this;
     const size = config.embeddingSize;
+    const scale = this.attentionScale(index);
+    if (this.keyValueOutputs === 'new') {
+      // The attention scale is folded into the query columns of c_attn (exact for the usual
+      // 1/√64 = 1/8), so the score products run with alpha 1 — ONNX Runtime's fast path for a
+      // single query row.
+      const qkv = this.storage.linear(
+        input,
+        scaleQueryColumns(layer.attentionQkv, size, scale),
+        `h.${index}.attn.c_attn`,
+      );
+      const heads = this.attentionOverSeparatePast(qkv, index);
+      return this.storage.linear(heads, layer.attentionProjection, `h.${index}.attn.c_proj`);
+    }
     const qkv = this.storage.linear(input, layer.attentionQkv, `h.${index}.attn.c_attn`);
     const [query, key, value] = graph.nodeWithOutputs(
       'Split',
@@ -346,11 +360,8 @@ class Gpt2GraphWriter {
     const pastValue = gpt2InputNames.pastValue(index);
     const presentKey = gpt2OutputNames.presentKey(index);
     const presentValue = gpt2OutputNames.presentValue(index);
-    const scale = this.attentionScale(index);
     let heads: string;
-    if (this.keyValueOutputs === 'new') {
-      heads = this.attentionOverSeparatePast(query, key, value, index, scale);
-    } else if (this.useMultiHeadAttention) {
+    if (this.useMultiHeadAttention) {
       // Appends key/value to the cache, attends with the bias, merges the heads: one operator.
       [heads] = graph.nodeWithOutputs(
         'MultiHeadAttention',
@@ -398,44 +409,48 @@ class Gpt2GraphWriter {
   }
 
   /**
-   * Attention for `keyValueOutputs: 'new'`: the scores against the past and against this call's
-   * keys are computed apart and joined (`[B, heads, S, past + S]`, small), so the past — which
-   * may have spare masked slots — is read where it lies and never copied. Outputs this call's
-   * keys and values as `new_key_values.{i}.*`; returns the merged heads, `[B, S, E]`.
+   * Attention for `keyValueOutputs: 'new'` over `qkv` `[B, S, 3E]` (queries already scaled): the
+   * scores against the past and against this call's keys are computed apart and joined
+   * (`[B, heads, S, past + S]`, small), so the past — which may have spare masked slots — is read
+   * where it lies and never copied. Outputs this call's keys and values as
+   * `new_key_values.{i}.*`; returns the merged heads, `[B, S, E]`.
    */
-  private attentionOverSeparatePast(
-    query: string,
-    key: string,
-    value: string,
-    index: number,
-    scale: number,
-  ): string {
+  private attentionOverSeparatePast(qkv: string, index: number): string {
     const { graph, config } = this;
     const size = config.embeddingSize;
+    const headCount = config.headCount;
     const pastKey = gpt2InputNames.pastKey(index);
     const pastValue = gpt2InputNames.pastValue(index);
-    const splitHeadsShape = graph.int64Constant([0, 0, config.headCount, this.headSize]);
-    // [B, S, E] → [B, heads, S, head size]
-    const toHeads = (tensor: string, outputs?: string[]) =>
-      graph.nodeWithOutputs('Transpose', [graph.node('Reshape', [tensor, splitHeadsShape])], {
-        attributes: { perm: [0, 2, 1, 3] },
-        ...(outputs ? { outputs, exactOutputs: true } : {}),
-      })[0]!;
-    const queries = toHeads(query);
-    const keys = toHeads(key, [gpt2OutputNames.newKey(index)]);
-    const values = toHeads(value, [gpt2OutputNames.newValue(index)]);
-    // q · kᵀ · scale, without materializing kᵀ.
+    // [B, S, 3E] → [B, S, 3·heads, head size] → [B, 3·heads, S, head size] → q, k, v by heads.
+    const split = graph.node(
+      'Transpose',
+      [graph.node('Reshape', [qkv, graph.int64Constant([0, 0, 3 * headCount, this.headSize])])],
+      { attributes: { perm: [0, 2, 1, 3] } },
+    );
+    const [queries, keys, values] = graph.nodeWithOutputs(
+      'Split',
+      [split, graph.int64Constant([headCount, headCount, headCount])],
+      {
+        outputs: [
+          `h.${index}/queries`,
+          gpt2OutputNames.newKey(index),
+          gpt2OutputNames.newValue(index),
+        ],
+        exactOutputs: true,
+        attributes: { axis: 1 },
+      },
+    ) as [string, string, string];
+    // q · kᵀ, without materializing kᵀ.
     const scores = (against: string, name: string) => {
       if (this.options.variant === 'optimized') {
         return graph.node('FusedMatMul', [queries, against], {
           domain: microsoft,
           name,
-          attributes: { transA: 0, transB: 1, alpha: { float: scale } },
+          attributes: { transA: 0, transB: 1, alpha: { float: 1 } },
         });
       }
       const transposed = graph.node('Transpose', [against], { attributes: { perm: [0, 1, 3, 2] } });
-      const product = graph.node('MatMul', [queries, transposed], { name });
-      return graph.node('Mul', [product, graph.floatConstant([scale], [])]);
+      return graph.node('MatMul', [queries, transposed], { name });
     };
     const joined = graph.node(
       'Concat',
@@ -508,4 +523,23 @@ class Gpt2GraphWriter {
     const erf = graph.node('Erf', [graph.node('Mul', [input, constant(Math.SQRT1_2)])]);
     return graph.node('Mul', [half, graph.node('Add', [erf, constant(1)])], { name });
   }
+}
+
+/**
+ * `c_attn` with its query part (the first `size` output columns of the Conv1D weight `[in, 3·size]`
+ * and of the bias) multiplied by `scale`.
+ */
+function scaleQueryColumns(linear: LinearWeights, size: number, scale: number): LinearWeights {
+  if (scale === 1) return linear;
+  const [inputs, outputs] = linear.weight.shape as [number, number];
+  const weight = Float32Array.from(linear.weight.data);
+  for (let row = 0; row < inputs; row++) {
+    for (let column = 0; column < size; column++) weight[row * outputs + column]! *= scale;
+  }
+  const bias = Float32Array.from(linear.bias.data);
+  for (let column = 0; column < size; column++) bias[column]! *= scale;
+  return {
+    weight: { shape: linear.weight.shape, data: weight },
+    bias: { shape: linear.bias.shape, data: bias },
+  };
 }

@@ -27,8 +27,12 @@ const bounds: Record<
   q4: { maxLogit: 0.3, topOne: 0.5, logProbability: 5e-2, perplexityRatio: 1.1 },
 };
 
-async function prefillLogits(dtype: WeightDataType, variant: 'optimized' | 'plain') {
-  const model = convertGpt2ToOnnx(weights, config, { dtype, variant });
+async function prefillLogits(
+  dtype: WeightDataType,
+  variant: 'optimized' | 'plain',
+  keyValueOutputs: 'present' | 'new' = 'present',
+) {
+  const model = convertGpt2ToOnnx(weights, config, { dtype, variant, keyValueOutputs });
   const decoder = new CachedDecoder(await createSession(model.toBytes()), config);
   const expected: number[][] = [];
   const actual: number[][] = [];
@@ -86,17 +90,21 @@ describe('perplexity of the float32 model’s greedy continuation', () => {
 });
 
 describe.each(['fp16', 'q8', 'q4'] as const)('%s weights', (dtype) => {
-  it.each(['optimized', 'plain'] as const)(
-    '%s graph: logits close to the float32 reference',
-    async (variant) => {
-      const { expected, actual, next } = await prefillLogits(dtype, variant);
+  it.each([
+    ['optimized', 'present'],
+    ['plain', 'present'],
+    ['optimized', 'new'],
+  ] as const)(
+    '%s graph, %s key/value outputs: logits close to the float32 reference',
+    async (variant, keyValueOutputs) => {
+      const { expected, actual, next } = await prefillLogits(dtype, variant, keyValueOutputs);
       const agreement = compareLogits(expected, actual, next);
       let largest = 0;
       expected.forEach((row, position) => {
         largest = Math.max(largest, maxAbsoluteDifference(row, actual[position]!));
       });
       console.log(
-        `${dtype} ${variant}: max |Δlogit| ${largest.toExponential(2)}, top-1 ${(100 * agreement.topOneAgreement).toFixed(1)}%, mean |Δlogprob| ${agreement.meanAbsoluteLogProbabilityChange.toExponential(2)}, KL ${agreement.meanKullbackLeibler.toExponential(2)}, perplexity ${agreement.referencePerplexity.toFixed(3)} → ${agreement.perplexity.toFixed(3)}`,
+        `${dtype} ${variant} ${keyValueOutputs}: max |Δlogit| ${largest.toExponential(2)}, top-1 ${(100 * agreement.topOneAgreement).toFixed(1)}%, mean |Δlogprob| ${agreement.meanAbsoluteLogProbabilityChange.toExponential(2)}, KL ${agreement.meanKullbackLeibler.toExponential(2)}, perplexity ${agreement.referencePerplexity.toFixed(3)} → ${agreement.perplexity.toFixed(3)}`,
       );
       const bound = bounds[dtype];
       expect(largest).toBeLessThanOrEqual(bound.maxLogit);
