@@ -3,8 +3,8 @@
 
 Run (after prepare.py), in the background, on ONE thread (the default):
     nohup /usr/bin/python3 tooling/train-demo-model/train.py > tooling/train-demo-model/.work/train.log 2>&1 &
-With 2 threads (about 1.6x faster on 2 free cores; the result differs only by float rounding
-order, so it is not byte-identical to a 1-thread run):
+With 2 threads (faster when both cores are free — not measured here, the cores were shared;
+float summation order differs, so the weights are not bit-identical to a 1-thread run):
     DEMO_THREADS=2 OPENBLAS_NUM_THREADS=2 nohup /usr/bin/python3 tooling/train-demo-model/train.py > ... &
 Throughput only:  /usr/bin/python3 tooling/train-demo-model/train.py --bench
 Checkpoint from the last resume point (while it trains): train.py --export
@@ -118,7 +118,6 @@ def lr_at(step, s):
 def evaluate(params, cfg, stream, seq, batch=16):
     """Mean next-token NLL over non-overlapping windows of `seq` tokens of the stream (each
     window on its own, no context across windows; the last window may be shorter)."""
-    was = [torch.is_grad_enabled()]
     total, count = 0.0, 0
     windows = [stream[i : i + seq] for i in range(0, len(stream) - 1, seq)]
     windows = [w for w in windows if len(w) >= 2]
@@ -135,7 +134,6 @@ def evaluate(params, cfg, stream, seq, batch=16):
         logits = block_forward(params, cfg, x)
         total += float(F.cross_entropy(logits[0, :-1], x[0, 1:], reduction="sum"))
         count += x.shape[1] - 1
-    del was
     return total / count, count
 
 
