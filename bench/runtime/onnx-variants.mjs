@@ -79,6 +79,8 @@ const CONFIGS = {
   },
   'q8-dqmm': { dtype: 'q8', variant: 'optimized', tuning: { int8Kernel: 'DynamicQuantizeMatMul' } },
   'q8-nbits128': { dtype: 'q8', variant: 'optimized', tuning: { int8BlockSize: 128 } },
+  'q8-nbits256': { dtype: 'q8', variant: 'optimized', tuning: { int8BlockSize: 256 } },
+  'q8-nbits32': { dtype: 'q8', variant: 'optimized', tuning: { int8BlockSize: 32 } },
   'q4-asym': { dtype: 'q4', variant: 'optimized', tuning: { asymmetric: true } },
   'q4-acc0': { dtype: 'q4', variant: 'optimized', tuning: { accuracyLevel: 0 } },
   'q4-block64': { dtype: 'q4', variant: 'optimized', tuning: { int4BlockSize: 64 } },

@@ -18,7 +18,10 @@ export interface WeightStorageTuning {
    * prefill, a smaller file, larger error).
    */
   int8Kernel?: Int8MatMulKernel;
-  /** `q8` with `MatMulNBits`: the block size (default 32). */
+  /**
+   * `q8` with `MatMulNBits`: the block size (default 128 — measured faster per token than 32,
+   * with a quarter of the scales to read; KL to fp32 still below per-channel int8's).
+   */
   int8BlockSize?: number;
   /** `q4`: block size (default 32). */
   int4BlockSize?: number;
@@ -68,7 +71,7 @@ export function createWeightStorage(
     case 'q8':
       return (tuning.int8Kernel ?? 'MatMulNBits') === 'DynamicQuantizeMatMul'
         ? new Int8PerChannelStorage(graph)
-        : new BlockQuantizedStorage(graph, 8, tuning.int8BlockSize ?? 32, tuning);
+        : new BlockQuantizedStorage(graph, 8, tuning.int8BlockSize ?? 128, tuning);
     case 'q4':
       return new BlockQuantizedStorage(graph, 4, tuning.int4BlockSize ?? 32, tuning);
   }
