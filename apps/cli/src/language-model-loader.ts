@@ -9,6 +9,8 @@ import { modelSourceOptions } from './model-source-options.js';
 /** The model flags every model command shares, for the help texts. */
 export const modelFlagsHelp = `Model:
   --model <source>     a model folder, an http(s) base URL or a hub id owner/name[@revision]
+                       (default: rmihaylov/gpt2-small-theseus-bg when cached or reachable,
+                       else the bundled demo model)
   --dtype <type>       fp32 (default) | fp16 | q8 | q4 — converted on first use and cached
   --threads <n>        CPU threads for ONNX Runtime (default: ONNX Runtime's choice)
   --offline            use only the local cache, never the network
@@ -20,12 +22,6 @@ export const modelFlagsHelp = `Model:
 /** Loads `--model` with the flags' options, with progress bars on stderr. */
 export async function loadLanguageModel(commandLine: CommandLine): Promise<BgGpt2> {
   const source = stringFlag(commandLine, 'model');
-  if (source === undefined) {
-    throw new CliError(
-      'usage',
-      'which model? Give --model <folder | URL | owner/name>, e.g. --model rmihaylov/gpt2-small-theseus-bg.',
-    );
-  }
   const dtype = (stringFlag(commandLine, 'dtype') ?? 'fp32') as ModelDataType;
   if (!modelDataTypes.includes(dtype)) {
     throw new CliError(
@@ -40,6 +36,7 @@ export async function loadLanguageModel(commandLine: CommandLine): Promise<BgGpt
       ...modelSourceOptions(commandLine),
       dtype,
       onProgress: bars.onProgress,
+      onNotice: (message) => process.stderr.write(`bg-gpt2: ${message}\n`),
       ...(threads === undefined
         ? {}
         : { sessionOptions: { intraOpNumThreads: threads, interOpNumThreads: 1 } }),

@@ -24,11 +24,11 @@ copyFileSync(
   join(folder, 'spiece.model'),
 );
 
-function run(args: string[], input?: string) {
+function run(args: string[], input?: string, environment: Record<string, string> = {}) {
   const result = spawnSync(process.execPath, [cli, ...args], {
     encoding: 'utf8',
     input,
-    env: { ...process.env, BG_GPT2_CACHE: cache },
+    env: { ...process.env, BG_GPT2_CACHE: cache, ...environment },
   });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
@@ -113,10 +113,34 @@ describe('bg-gpt2 generate', () => {
     const bad = run(['generate', '--model', folder, '--top-p', '1.5', 'x']);
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/--top-p needs a number from 0 to 1/);
-    expect(run(['generate', 'x']).status).toBe(2);
+    expect(run(['generate', '--model', folder, '--num-beams', '0', 'x']).status).toBe(2);
     const missing = run(['generate', '--model', join(folder, 'nothing-here'), 'x']);
     expect(missing.status).toBe(1);
     expect(missing.stderr).toMatch(/nothing-here/);
+  });
+});
+
+describe('bg-gpt2 without --model', () => {
+  it('generates Bulgarian with the bundled demo model, saying so and how to get the real one', () => {
+    const result = run(
+      [
+        'generate',
+        '--max-new-tokens',
+        '10',
+        '--repetition-penalty',
+        '1.3',
+        '--stop',
+        '\\n',
+        'Файлът не може да бъде',
+      ],
+      undefined,
+      { BG_GPT2_OFFLINE: '1' },
+    );
+    expect(result.status).toBe(0);
+    expect(result.stderr).toMatch(
+      /bundled demo model.*bg-gpt2 pull rmihaylov\/gpt2-small-theseus-bg/,
+    );
+    expect(result.stdout).toBe('Файлът не може да бъде отворен.\n');
   });
 });
 

@@ -65,6 +65,21 @@ export type ModelLoader = (source: string, options: LoadModelOptions) => Promise
 
 let registeredLoader: ModelLoader | undefined;
 
+/** Picks the model for `BgGpt2.load()` without a source; a notice explains a stand-in. */
+export type DefaultModelResolver = (
+  options: LoadModelOptions,
+) => Promise<{ source: string; notice?: string }>;
+
+let registeredDefaultModel: DefaultModelResolver | undefined;
+
+/**
+ * Sets what `BgGpt2.load()` loads when no source is given. The Node entry point sets the
+ * published model when cached or reachable, else the bundled demo model.
+ */
+export function setDefaultModelResolver(resolver: DefaultModelResolver | undefined): void {
+  registeredDefaultModel = resolver;
+}
+
 /**
  * Sets the loader `BgGpt2.load` uses. The `bg-gpt2` entry points do it (Node: onnxruntime-node;
  * browsers: onnxruntime-web); call it to load through your own backend.
@@ -77,6 +92,11 @@ export function setModelLoader(loader: ModelLoader): void {
 export interface BgGpt2LoadOptions extends LoadModelOptions {
   /** Load through this instead of the entry point's loader. */
   loader?: ModelLoader;
+  /**
+   * Receives a one-line notice when no source was given and the bundled demo model stands in for
+   * the published one (default: `console.warn`).
+   */
+  onNotice?: (message: string) => void;
   /** Further options of the loader (e.g. `cacheDirectory` in Node). */
   [loaderOption: string]: unknown;
 }
@@ -166,9 +186,24 @@ export class BgGpt2 {
    * Loads a model — a local folder, an http(s) base URL or a hub id `owner/name[@revision]` —
    * with its tokenizer. A folder or repository holding only the PyTorch checkpoint is converted
    * to ONNX on first use and cached.
+   *
+   * Without a source (Node): the published `rmihaylov/gpt2-small-theseus-bg` when it is cached
+   * or the hub is reachable, otherwise the bundled demo model (`@bg-gpt2/demo-model`) with a
+   * notice; `offline: true` uses the cache and the demo model only.
    */
-  static async load(source: string, options: BgGpt2LoadOptions = {}): Promise<BgGpt2> {
-    const { loader = registeredLoader, ...loadOptions } = options;
+  static async load(source?: string, options: BgGpt2LoadOptions = {}): Promise<BgGpt2> {
+    const { loader = registeredLoader, onNotice, ...loadOptions } = options;
+    if (source === undefined) {
+      if (registeredDefaultModel === undefined) {
+        throw new LanguageModelError(
+          'INVALID_ARGUMENT',
+          'Give a model: a folder URL served with the page, or a hub id (there is no default model in this environment).',
+        );
+      }
+      const chosen = await registeredDefaultModel(loadOptions as LoadModelOptions);
+      if (chosen.notice !== undefined) (onNotice ?? console.warn)(chosen.notice);
+      return BgGpt2.load(chosen.source, { ...options, onNotice });
+    }
     if (loader === undefined) {
       throw new LanguageModelError(
         'INVALID_ARGUMENT',

@@ -1,8 +1,10 @@
 import { generate } from '@bg-gpt2/sampler';
 import type { BgGpt2 } from './bg-gpt2.js';
 import { LanguageModelError } from './errors.js';
+import { PrefixConstraint } from './prefix-constraint.js';
 import { cutAtStopString } from './stop-string-filter.js';
-import { cutToWords } from './word-boundary.js';
+import { wordStart } from './vocabulary.js';
+import { cutToWords, isWordCharacter } from './word-boundary.js';
 
 /** Options of `lm.complete`. */
 export interface CompletionOptions {
@@ -33,6 +35,15 @@ export interface Completion {
   score: number;
 }
 
+/** Tokens of a partly typed word taken back at most. */
+const maximumHealedTokens = 6;
+
+/** Whether the text ends with a letter, digit or mark (a word being typed). */
+function endsInsideWord(text: string): boolean {
+  const last = [...text.slice(-2)].pop();
+  return last !== undefined && isWordCharacter(last);
+}
+
 function positiveInteger(name: string, value: number | undefined, fallback: number): number {
   const result = value ?? fallback;
   if (!Number.isInteger(result) || result < 1) {
@@ -58,21 +69,32 @@ export async function completeText(
   const prepared = lm.prepare(text, contextTokens);
   const { vocabulary } = lm;
 
-  // The first generated token: a new word after a typed space; else (token healing) a piece
-  // extending the last one, which is taken back.
+  // After a typed space, the first generated token starts a new word. When the text ends inside
+  // a word, that word's tokens are taken back and the model spells it out again however it
+  // likes, then goes on (token healing): "отво" is read as ▁от + во, a split the model never
+  // saw before "отворен".
   let healed = 0;
-  let allowed: Uint8Array | undefined;
-  const lastId = prepared.promptIds.at(-1);
+  let firstToken: Uint8Array | undefined;
+  let prefix: PrefixConstraint | undefined;
   if (prepared.dropLeadingSpace) {
-    allowed = vocabulary.wordStarts();
-  } else if (
-    (options.tokenHealing ?? true) &&
-    lastId !== undefined &&
-    vocabulary.isText(lastId) &&
-    prepared.contextIds.length > 1
-  ) {
-    healed = 1;
-    allowed = vocabulary.extending(vocabulary.pieces[lastId]);
+    firstToken = vocabulary.wordStarts();
+  } else if ((options.tokenHealing ?? true) && endsInsideWord(text)) {
+    const { contextIds } = prepared;
+    let start = contextIds.length;
+    while (start > 1 && contextIds.length - start < maximumHealedTokens) {
+      const id = contextIds[start - 1];
+      if (!vocabulary.isText(id)) break;
+      start--;
+      if (vocabulary.pieces[id].startsWith(wordStart)) break;
+    }
+    healed = contextIds.length - start;
+    if (healed > 0) {
+      const spelled = contextIds
+        .slice(start)
+        .map((id) => vocabulary.pieces[id])
+        .join('');
+      prefix = new PrefixConstraint(vocabulary, spelled);
+    }
   }
   const contextIds = prepared.contextIds.slice(0, prepared.contextIds.length - healed);
   const endOfText = vocabulary.endOfTextId;
@@ -81,7 +103,7 @@ export async function completeText(
   const session = lm.model.createSession({ slidingWindow: true });
   try {
     const result = await generate(session, contextIds, {
-      processor: lm.withConstraints(undefined, allowed),
+      processor: lm.withConstraints(prefix, firstToken),
       numBeams,
       numReturnSequences: numBeams,
       maxNewTokens: maxNewTokens + healed,
@@ -99,8 +121,10 @@ export async function completeText(
       const line = cutAtStopString(continuation, ['\n']);
       const ended = sequence.finishReason === 'eos' || line.stopped;
       const cut = cutToWords(line.text, maxWords, ended).trimEnd();
-      if (cut.trim().length === 0 || seen.has(cut)) continue;
-      seen.add(cut);
+      // "от данни." adds nothing to "от данни": compare without trailing punctuation.
+      const key = cut.replace(/[\p{P}\s]+$/u, '');
+      if (key.trim().length === 0 || seen.has(key)) continue;
+      seen.add(key);
       completions.push({ text: cut, score: sequence.score ?? 0 });
       if (completions.length === n) break;
     }

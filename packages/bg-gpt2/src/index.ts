@@ -3,10 +3,12 @@ export {
   BgGpt2,
   type BgGpt2LoadOptions,
   type BgGpt2Options,
+  type DefaultModelResolver,
   type FinishReason,
   type GeneratedText,
   type GenerationOutput,
   type ModelLoader,
+  setDefaultModelResolver,
   setModelLoader,
   type Token,
 } from './bg-gpt2.js';

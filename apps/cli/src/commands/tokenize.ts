@@ -2,7 +2,6 @@ import { readFile, stat } from 'node:fs/promises';
 import { createBgGpt2Tokenizer, type TextTokenizer } from '@bg-gpt2/tokenizer';
 import { loadBgGpt2Tokenizer } from '@bg-gpt2/tokenizer/node';
 import type { CommandLine } from '../arguments.js';
-import { CliError } from '../cli-error.js';
 import { stringFlag } from '../flag-values.js';
 import { loadLanguageModel, modelFlagsHelp } from '../language-model-loader.js';
 import { readInputText } from '../prompt-input.js';
@@ -25,16 +24,15 @@ async function loadTokenizer(
   commandLine: CommandLine,
 ): Promise<{ tokenizer: TextTokenizer; close(): Promise<void> }> {
   const source = stringFlag(commandLine, 'model');
-  if (source === undefined) {
-    throw new CliError('usage', `tokenize needs --model.\n\n${tokenizeHelp}`);
-  }
-  const local = await stat(source).catch(() => undefined);
+  const local = source === undefined ? undefined : await stat(source).catch(() => undefined);
   if (local?.isFile()) {
-    const tokenizer = createBgGpt2Tokenizer({ sentencePieceModel: await readFile(source) });
+    const tokenizer = createBgGpt2Tokenizer({
+      sentencePieceModel: await readFile(source as string),
+    });
     return { tokenizer, close: async () => {} };
   }
   if (local?.isDirectory()) {
-    return { tokenizer: await loadBgGpt2Tokenizer(source), close: async () => {} };
+    return { tokenizer: await loadBgGpt2Tokenizer(source as string), close: async () => {} };
   }
   const lm = await loadLanguageModel(commandLine);
   return { tokenizer: lm.tokenizer, close: () => lm.dispose() };
