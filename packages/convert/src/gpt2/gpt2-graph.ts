@@ -51,7 +51,12 @@ export interface Gpt2GraphOptions {
 export interface Gpt2GraphTuning extends WeightStorageTuning {
   /** `optimized`: fuse each residual add with the following LayerNorm (`SkipLayerNormalization`). */
   skipLayerNormalization?: boolean;
-  /** `optimized`: attention by `com.microsoft.MultiHeadAttention` (with the KV cache). */
+  /**
+   * `optimized`: attention by `com.microsoft.MultiHeadAttention` (with the KV cache). With
+   * `keyValueOutputs: 'new'` the default is attention over the separate past (no copy of the
+   * cache); `true` there uses `MultiHeadAttention`, which concatenates past and new inside (one
+   * operator instead of about a dozen small ones per layer, but a copy of the cache per call).
+   */
   multiHeadAttention?: boolean;
   /** `optimized`: the GELU by `com.microsoft.FastGelu` (tanh) or `com.microsoft.Gelu` (erf). */
   fusedGelu?: boolean;
@@ -124,7 +129,9 @@ class Gpt2GraphWriter {
     this.storage = createWeightStorage(this.graph, options.dtype, tuning);
     this.headSize = config.embeddingSize / config.headCount;
     this.useSkipLayerNorm = optimized && (tuning.skipLayerNormalization ?? true);
-    this.useMultiHeadAttention = optimized && (tuning.multiHeadAttention ?? true);
+    this.useMultiHeadAttention =
+      optimized &&
+      (tuning.multiHeadAttention ?? (options.keyValueOutputs ?? 'present') === 'present');
     this.useFusedGelu = optimized && (tuning.fusedGelu ?? true);
     this.keyValueOutputs = options.keyValueOutputs ?? 'present';
   }
@@ -338,7 +345,7 @@ class Gpt2GraphWriter {
     const { graph, config } = this;
     const size = config.embeddingSize;
     const scale = this.attentionScale(index);
-    if (this.keyValueOutputs === 'new') {
+    if (this.keyValueOutputs === 'new' && !this.useMultiHeadAttention) {
       // The attention scale is folded into the query columns of c_attn (exact for the usual
       // 1/√64 = 1/8), so the score products run with alpha 1 — ONNX Runtime's fast path for a
       // single query row.
@@ -363,16 +370,35 @@ class Gpt2GraphWriter {
     let heads: string;
     if (this.useMultiHeadAttention) {
       // Appends key/value to the cache, attends with the bias, merges the heads: one operator.
+      const newOutputs = this.keyValueOutputs === 'new';
       [heads] = graph.nodeWithOutputs(
         'MultiHeadAttention',
         [query, key, value, '', '', this.attentionBias, pastKey, pastValue],
         {
           domain: microsoft,
-          outputs: [`h.${index}/attention`, presentKey, presentValue],
+          // With 'new' outputs the presents stay inside the graph (MultiHeadAttention reads the
+          // past only when it writes them).
+          outputs: newOutputs
+            ? [`h.${index}/attention`, `h.${index}/present_key`, `h.${index}/present_value`]
+            : [`h.${index}/attention`, presentKey, presentValue],
           exactOutputs: true,
           attributes: { num_heads: config.headCount, scale: { float: scale } },
         },
       ) as [string];
+      if (newOutputs) {
+        // This call's keys and values, [B, S, E] → [B, heads, S, head size].
+        const splitHeadsShape = graph.int64Constant([0, 0, config.headCount, this.headSize]);
+        for (const [tensor, output] of [
+          [key, gpt2OutputNames.newKey(index)],
+          [value, gpt2OutputNames.newValue(index)],
+        ] as const) {
+          graph.nodeWithOutputs('Transpose', [graph.node('Reshape', [tensor, splitHeadsShape])], {
+            outputs: [output],
+            exactOutputs: true,
+            attributes: { perm: [0, 2, 1, 3] },
+          });
+        }
+      }
     } else {
       // [B, S, E] → [B, heads, S, head size]
       const splitHeadsShape = graph.int64Constant([0, 0, config.headCount, this.headSize]);

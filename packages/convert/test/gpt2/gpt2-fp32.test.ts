@@ -23,10 +23,16 @@ describe.each([
   { variant: 'optimized', keyValueOutputs: 'present', spareSlots: 0 },
   { variant: 'plain', keyValueOutputs: 'new', spareSlots: 3 },
   { variant: 'optimized', keyValueOutputs: 'new', spareSlots: 3 },
+  { variant: 'optimized', keyValueOutputs: 'new', spareSlots: 3, multiHeadAttention: true },
 ] as const)(
-  'fp32 $variant graph, $keyValueOutputs key/value outputs, vs the torch reference',
-  ({ variant, keyValueOutputs, spareSlots }) => {
-    const model = convertGpt2ToOnnx(weights, config, { dtype: 'fp32', variant, keyValueOutputs });
+  'fp32 $variant graph, $keyValueOutputs key/value outputs (MultiHeadAttention $multiHeadAttention), vs the torch reference',
+  ({ variant, keyValueOutputs, spareSlots, ...tuning }) => {
+    const model = convertGpt2ToOnnx(weights, config, {
+      dtype: 'fp32',
+      variant,
+      keyValueOutputs,
+      tuning,
+    });
     const sessionPromise = createSession(model.toBytes());
 
     for (const prompt of reference.prompts) {
