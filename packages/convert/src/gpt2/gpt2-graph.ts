@@ -79,7 +79,8 @@ interface NormalizedSum {
  * ```
  * x = wte[input_ids] + wpe[position_ids]
  * for each block:  x = x + attention(ln_1(x));  x = x + mlp(ln_2(x))
- * logits = ln_f(x[:, -num_logits_to_keep:]) · wteᵀ        (lm_head tied to wte)
+ *                  (the last block: x[:, -num_logits_to_keep:] after attention's keys/values)
+ * logits = ln_f(x) · wteᵀ                                   (lm_head tied to wte)
  * ```
  *
  * Inputs: `input_ids`, `attention_mask` (1 = attend, 0 = padding; `[batch, past + sequence]`),
@@ -165,8 +166,16 @@ class Gpt2GraphWriter {
     let lastMlpOutput = '';
     layers.forEach((layer, index) => {
       graph.scope = `h.${index}`;
-      const attended = this.attention(x.normalized, layer, index);
-      x = this.addAndNormalize(x.sum, attended, layer.layerNorm2, `h.${index}.ln_2`);
+      let attended = this.attention(x.normalized, layer, index);
+      let residual = x.sum;
+      if (index === layers.length - 1) {
+        // Every position's keys and values are cached, but past the last layer's attention only
+        // the last num_logits_to_keep positions matter: its c_proj and MLP (an eighth of a
+        // prefill's work) run on those alone.
+        attended = this.keepLastPositions(attended);
+        residual = this.keepLastPositions(residual);
+      }
+      x = this.addAndNormalize(residual, attended, layer.layerNorm2, `h.${index}.ln_2`);
       const fed = this.mlp(x.normalized, layer, index);
       const next = layers[index + 1];
       if (next) x = this.addAndNormalize(x.sum, fed, next.layerNorm1, `h.${index + 1}.ln_1`);
@@ -176,12 +185,7 @@ class Gpt2GraphWriter {
     });
 
     // logits = lm_head(ln_f(x)), only for the last num_logits_to_keep positions (0 = all).
-    const final = this.addAndNormalize(
-      this.keepLastPositions(x.sum),
-      this.keepLastPositions(lastMlpOutput),
-      weights.finalLayerNorm,
-      'ln_f',
-    );
+    const final = this.addAndNormalize(x.sum, lastMlpOutput, weights.finalLayerNorm, 'ln_f');
     const outputTable: EmbeddingTable = weights.languageModelHead
       ? this.storage.table(weights.languageModelHead, 'lm_head')
       : tokenTable;
