@@ -11,7 +11,7 @@ const appFolder = dirname(fileURLToPath(import.meta.url));
 const repository = join(appFolder, '..', '..');
 
 /**
- * The model folder the page serves at `models/demo/` (it needs `model_quantized.onnx`,
+ * The model folder the page serves at `models/demo/` (it needs `model.onnx`,
  * `config.json` and `spiece.model`). The one line to change to serve the trained demo model:
  * `export const modelFolder = async () => demoModelFolder;` with
  * `import { demoModelFolder } from '@bg-gpt2/demo-model';` (and the package in devDependencies).
@@ -27,20 +27,20 @@ export async function modelNote(): Promise<string> {
 
 /**
  * Until then: the tiny fixture checkpoint of packages/convert (random weights: gibberish, but
- * every mechanism works) converted to q8 once, into .model/, with the char-level test tokenizer.
+ * every mechanism works) converted to fp32 once, into .model/, with the char-level test tokenizer.
  */
 export async function fixtureModelFolder(): Promise<string> {
   const folder = join(appFolder, '.model', 'fixture');
-  const marker = join(folder, 'model_quantized.onnx');
+  const marker = join(folder, 'model.onnx');
   if (await exists(marker)) return folder;
   const building = `${folder}.${process.pid}.part`;
   await mkdir(building, { recursive: true });
   const checkpoint = join(repository, 'packages/convert/fixtures/tiny-gpt2');
   const { config, stateDict } = await readCheckpointFolder(checkpoint);
   const converted = convertGpt2ToOnnx(normalizeGpt2StateDict(stateDict, config), config, {
-    dtype: 'q8',
+    dtype: 'fp32',
   });
-  await writeFile(join(building, 'model_quantized.onnx'), Buffer.concat(converted.chunks));
+  await writeFile(join(building, 'model.onnx'), Buffer.concat(converted.chunks));
   await copyFile(join(checkpoint, 'config.json'), join(building, 'config.json'));
   await copyFile(
     join(repository, 'packages/tokenizer/fixtures/models/char.model'),

@@ -32,11 +32,11 @@ async function staticFiles(): Promise<Map<string, string>> {
   for (const file of onnxRuntimeFiles) {
     files.set(`ort/${file}`, join(onnxRuntimeFolder, file));
   }
+  // The files the page loads: the fp32 network (the element's default dtype), config, tokenizer.
   const folder = await modelFolder();
+  const served = ['config.json', 'model.onnx', 'spiece.model', 'tokenizer_config.json'];
   for (const file of await readdir(folder)) {
-    if (/\.(onnx|json|model)$/.test(file) && !file.endsWith('.part')) {
-      files.set(`models/demo/${file}`, join(folder, file));
-    }
+    if (served.includes(file)) files.set(`models/demo/${file}`, join(folder, file));
   }
   return files;
 }

@@ -72,7 +72,7 @@ async function suggestionAfterTyping(text: string): Promise<string> {
 }
 
 describe('the web demo (vite preview, Chromium)', () => {
-  it('serves a cross-origin isolated page, and the model loads in the widget's worker', async () => {
+  it('serves a cross-origin isolated page, and the model loads in the widget worker', async () => {
     await open();
     expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
     const status = await page.locator('#status').textContent();

@@ -38,7 +38,10 @@ export interface BgSuggestionDetail {
   suggestion: string;
   /** The model has finished this suggestion (it will not grow any more). */
   complete: boolean;
-  /** Milliseconds from the request to its first text, once known. */
+  /**
+   * Milliseconds from the end of the pause (when the suggestion was asked for) to the first ghost
+   * text on screen (the frame that showed it).
+   */
   firstTextMs?: number;
 }
 
@@ -154,7 +157,7 @@ function absolute(url: string): string {
  * @csspart ghost - the ghost text
  * @csspart progress - the track of the loading bar; @csspart progress-bar - the bar
  * @csspart status - the error message
- * @cssprop --bg-complete-ghost-color - ghost text color (default: the text color at 50 %)
+ * @cssprop --bg-complete-ghost-color - ghost text color (default: the text color at 62 %, which keeps a 4.5:1 contrast)
  */
 export class BgComplete extends LitElement {
   static override styles = bgCompleteStyles;
@@ -166,8 +169,12 @@ export class BgComplete extends LitElement {
 
   /** The model: a folder URL (relative to the page) or a hub id; default `models/demo/`. */
   @property() accessor model: string = defaultModelPath;
-  /** The ONNX file: `q8` (default, `model_quantized.onnx`), `q4`, `fp16`, `fp32`. */
-  @property() accessor dtype = 'q8';
+  /**
+   * The ONNX file: `fp32` (default, `model.onnx`), `fp16`, `q8` (`model_quantized.onnx`), `q4`.
+   * fp32 because onnxruntime-web 1.30's WebAssembly runs the block-quantized q8/q4 files of
+   * `@bg-gpt2/convert` (MatMulNBits) many times slower; they download 3–6× faster.
+   */
+  @property() accessor dtype = 'fp32';
   /**
    * Where onnxruntime-web's `.wasm`/`.mjs` files are served (a URL prefix ending in `/`);
    * default: jsDelivr's copy of the installed onnxruntime-web.
@@ -228,6 +235,7 @@ export class BgComplete extends LitElement {
         finished: boolean;
         cutShort: boolean;
         consumed: number;
+        requestedAt: number;
         firstTextMs?: number;
       }
     | undefined;
@@ -685,13 +693,13 @@ export class BgComplete extends LitElement {
       finished: false,
       cutShort: false,
       consumed: 0,
+      requestedAt: performance.now(),
     } as NonNullable<BgComplete['pending']>;
     this.pending = pending;
-    const requested = performance.now();
+
     client.request(contextBeforeCaret(value, anchor, contextCharacters), this.settings(), {
       onDelta: (text) => {
         if (this.pending !== pending) return;
-        pending.firstTextMs ??= performance.now() - requested;
         pending.streamed += text;
         // One paint per frame however fast the tokens come.
         this.frame ??= requestAnimationFrame(() => {
@@ -726,11 +734,15 @@ export class BgComplete extends LitElement {
 
   private setGhost(text: string, complete: boolean): void {
     const changed = text !== this.ghost;
+    const pending = this.pending;
+    if (text !== '' && pending !== undefined && pending.firstTextMs === undefined) {
+      pending.firstTextMs = performance.now() - pending.requestedAt;
+    }
     this.ghost = text;
     if (text === '') this.announcement = '';
     if (changed || (complete && text !== '')) {
       const detail: BgSuggestionDetail = { suggestion: text, complete };
-      if (this.pending?.firstTextMs !== undefined) detail.firstTextMs = this.pending.firstTextMs;
+      if (pending?.firstTextMs !== undefined) detail.firstTextMs = pending.firstTextMs;
       this.fire<BgSuggestionDetail>('bg-suggestion', detail);
     }
   }

@@ -61,7 +61,7 @@ export const bgCompleteStyles = css`
     visibility: visible;
   }
   .ghost {
-    color: var(--bg-complete-ghost-color, color-mix(in srgb, currentColor 50%, transparent));
+    color: var(--bg-complete-ghost-color, color-mix(in srgb, currentColor 62%, transparent));
     font-style: var(--bg-complete-ghost-font-style, normal);
   }
   .progress {

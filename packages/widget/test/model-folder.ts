@@ -10,8 +10,8 @@ import {
 const packageFolder = join(dirname(fileURLToPath(import.meta.url)), '..');
 const repository = join(packageFolder, '..', '..');
 
-/** The dtype the tests load (`model_quantized.onnx`), as the element does by default. */
-export const testDataType = 'q8';
+/** The dtype the tests load (`model.onnx`), as the element does by default. */
+export const testDataType = 'fp32';
 
 /**
  * The model the tests run on. Now: the tiny fixture checkpoint with random weights (gibberish,
@@ -24,11 +24,11 @@ export function modelFolder(): Promise<string> {
 
 /**
  * The tiny fixture (packages/convert/fixtures/tiny-gpt2, 2 layers, 1000 tokens) converted to
- * q8 with the char-level test tokenizer as spiece.model, made once into .test-model/.
+ * fp32 with the char-level test tokenizer as spiece.model, made once into .test-model/.
  */
 export async function tinyModelFolder(): Promise<string> {
-  const folder = join(packageFolder, '.test-model', 'tiny');
-  const marker = join(folder, 'model_quantized.onnx');
+  const folder = join(packageFolder, '.test-model', 'tiny-fp32');
+  const marker = join(folder, 'model.onnx');
   if (await exists(marker)) return folder;
   const building = `${folder}.${process.pid}.${Date.now()}.part`;
   await mkdir(building, { recursive: true });
@@ -37,7 +37,7 @@ export async function tinyModelFolder(): Promise<string> {
   const converted = convertGpt2ToOnnx(normalizeGpt2StateDict(stateDict, config), config, {
     dtype: testDataType,
   });
-  await writeFile(join(building, 'model_quantized.onnx'), Buffer.concat(converted.chunks));
+  await writeFile(join(building, 'model.onnx'), Buffer.concat(converted.chunks));
   await copyFile(join(checkpoint, 'config.json'), join(building, 'config.json'));
   await copyFile(
     join(repository, 'packages/tokenizer/fixtures/models/char.model'),

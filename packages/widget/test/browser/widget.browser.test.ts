@@ -97,7 +97,7 @@ describe('<bg-complete> in Chromium', () => {
     const isolated = await page.evaluate(() => crossOriginIsolated);
     expect(isolated).toBe(true);
     expect(server.requests.some((path) => path.startsWith('/widget/worker.js'))).toBe(true);
-    expect(server.requests).toContain('/models/test/model_quantized.onnx');
+    expect(server.requests).toContain('/models/test/model.onnx');
     expect(server.requests.some((path) => path.startsWith('/ort/ort-wasm-simd-threaded'))).toBe(
       true,
     );

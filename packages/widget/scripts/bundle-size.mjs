@@ -1,0 +1,74 @@
+// The download of <bg-complete> in bytes, min+gzip (and brotli): what a page loads before the
+// first suggestion, from the built files (run `pnpm build` first). Lazily loaded parts (WebGPU,
+// checkpoint conversion) and the .wasm binary are listed apart.
+//
+//   node scripts/bundle-size.mjs [--json]
+import { readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
+
+const packageFolder = join(dirname(fileURLToPath(import.meta.url)), '..');
+const dist = join(packageFolder, 'dist');
+const onnxRuntime = dirname(createRequire(import.meta.url).resolve('onnxruntime-web'));
+
+function sizes(path) {
+  const bytes = readFileSync(path);
+  return {
+    minified: bytes.byteLength,
+    gzip: gzipSync(bytes, { level: 9 }).byteLength,
+    brotli: brotliCompressSync(bytes, {
+      params: { [constants.BROTLI_PARAM_QUALITY]: 11 },
+    }).byteLength,
+  };
+}
+
+const chunks = readdirSync(join(dist, 'worker-chunks')).filter((file) => file.endsWith('.js'));
+const lazy = (file) => /^(ort\.webgpu|dist-)/.test(file); // WebGPU, @bg-gpt2/convert
+const parts = [
+  { part: 'element + Lit (bg-complete.min.js)', path: join(dist, 'bg-complete.min.js') },
+  { part: 'worker: tokenizer, sampler, runtime (worker.js)', path: join(dist, 'worker.js') },
+  ...chunks
+    .filter((file) => !lazy(file))
+    .map((file) => {
+      const path = join(dist, 'worker-chunks', file);
+      const runtime = readFileSync(path, 'utf8').includes('InferenceSession');
+      return {
+        part: runtime ? `worker: onnxruntime-web/wasm (${file})` : `worker: ${file}`,
+        path,
+      };
+    }),
+  {
+    part: "onnxruntime-web's loader (ort-wasm-simd-threaded.mjs, served from wasm-path)",
+    path: join(onnxRuntime, 'ort-wasm-simd-threaded.mjs'),
+  },
+];
+const loaded = parts.map(({ part, path }) => ({ part, ...sizes(path) }));
+const total = loaded.reduce(
+  (sum, part) => ({
+    minified: sum.minified + part.minified,
+    gzip: sum.gzip + part.gzip,
+    brotli: sum.brotli + part.brotli,
+  }),
+  { minified: 0, gzip: 0, brotli: 0 },
+);
+const later = chunks
+  .filter(lazy)
+  .map((file) => ({ part: `on demand: ${file}`, ...sizes(join(dist, 'worker-chunks', file)) }));
+const wasm = sizes(join(onnxRuntime, 'ort-wasm-simd-threaded.wasm'));
+
+if (process.argv.includes('--json')) {
+  console.log(JSON.stringify({ loaded, total, later, wasm }, null, 2));
+} else {
+  const kb = (bytes) => `${(bytes / 1024).toFixed(1)} KB`.padStart(9);
+  const row = (name, size) =>
+    `${name.padEnd(78)} ${kb(size.minified)} ${kb(size.gzip)} ${kb(size.brotli)}`;
+  console.log(
+    `${'JavaScript loaded before the first suggestion'.padEnd(78)}  minified      gzip    brotli`,
+  );
+  for (const part of loaded) console.log(row(part.part, part));
+  console.log(row('total', total));
+  for (const part of later) console.log(row(part.part, part));
+  console.log(row('ort-wasm-simd-threaded.wasm (the WebAssembly binary)', wasm));
+}
