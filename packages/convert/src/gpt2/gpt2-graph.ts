@@ -166,13 +166,14 @@ class Gpt2GraphWriter {
     let lastMlpOutput = '';
     layers.forEach((layer, index) => {
       graph.scope = `h.${index}`;
-      let attended = this.attention(x.normalized, layer, index);
+      const last = index === layers.length - 1;
+      let { heads: attended, keptLast } = this.attention(x.normalized, layer, index, last);
       let residual = x.sum;
-      if (index === layers.length - 1) {
-        // Every position's keys and values are cached, but past the last layer's attention only
-        // the last num_logits_to_keep positions matter: its c_proj and MLP (an eighth of a
-        // prefill's work) run on those alone.
-        attended = this.keepLastPositions(attended);
+      if (last) {
+        // Every position's keys and values are cached, but in the last layer only the last
+        // num_logits_to_keep positions matter: its queries (where the attention allows), c_proj
+        // and MLP — an eighth of a prefill's work — run on those alone.
+        if (!keptLast) attended = this.keepLastPositions(attended);
         residual = this.keepLastPositions(residual);
       }
       x = this.addAndNormalize(residual, attended, layer.layerNorm2, `h.${index}.ln_2`);
@@ -284,8 +285,8 @@ class Gpt2GraphWriter {
     return { sum: sum!, normalized: normalized! };
   }
 
-  /** The last `num_logits_to_keep` positions of `[B, S, E]` (all of them when it is 0). */
-  private keepLastPositions(tensor: string): string {
+  /** The last `num_logits_to_keep` positions (along `axis`) of `[B, S, E]` (all when it is 0). */
+  private keepLastPositions(tensor: string, axis = 1): string {
     const { graph } = this;
     // Slice from -n to the end: -0 = 0 keeps everything.
     const start = graph.node('Neg', [
@@ -295,7 +296,7 @@ class Gpt2GraphWriter {
       tensor,
       start,
       graph.int64Constant([Number.MAX_SAFE_INTEGER]),
-      graph.int64Constant([1]),
+      graph.int64Constant([axis]),
     ]);
   }
 
@@ -344,8 +345,16 @@ class Gpt2GraphWriter {
     return scale;
   }
 
-  /** Causal self-attention of one block with its KV cache; returns `c_proj(·)`, `[B, S, E]`. */
-  private attention(input: string, layer: Gpt2LayerWeights, index: number): string {
+  /**
+   * Causal self-attention of one block with its KV cache: `c_proj(·)`, `[B, S, E]` — or only the
+   * last num_logits_to_keep positions (`keptLast`) when `onlyLast` and the attention can.
+   */
+  private attention(
+    input: string,
+    layer: Gpt2LayerWeights,
+    index: number,
+    onlyLast: boolean,
+  ): { heads: string; keptLast: boolean } {
     const { graph, config } = this;
     const size = config.embeddingSize;
     const scale = this.attentionScale(index);
@@ -358,8 +367,11 @@ class Gpt2GraphWriter {
         scaleQueryColumns(layer.attentionQkv, size, scale),
         `h.${index}.attn.c_attn`,
       );
-      const heads = this.attentionOverSeparatePast(qkv, index);
-      return this.storage.linear(heads, layer.attentionProjection, `h.${index}.attn.c_proj`);
+      const heads = this.attentionOverSeparatePast(qkv, index, onlyLast);
+      return {
+        heads: this.storage.linear(heads, layer.attentionProjection, `h.${index}.attn.c_proj`),
+        keptLast: onlyLast,
+      };
     }
     const qkv = this.storage.linear(input, layer.attentionQkv, `h.${index}.attn.c_attn`);
     const [query, key, value] = graph.nodeWithOutputs(
@@ -435,7 +447,10 @@ class Gpt2GraphWriter {
         name: 'merge_heads',
       });
     }
-    return this.storage.linear(heads, layer.attentionProjection, `h.${index}.attn.c_proj`);
+    return {
+      heads: this.storage.linear(heads, layer.attentionProjection, `h.${index}.attn.c_proj`),
+      keptLast: false,
+    };
   }
 
   /**
@@ -443,9 +458,10 @@ class Gpt2GraphWriter {
    * scores against the past and against this call's keys are computed apart and joined
    * (`[B, heads, S, past + S]`, small), so the past — which may have spare masked slots — is read
    * where it lies and never copied. Outputs this call's keys and values as
-   * `new_key_values.{i}.*`; returns the merged heads, `[B, S, E]`.
+   * `new_key_values.{i}.*`; returns the merged heads, `[B, S, E]` — only the last
+   * num_logits_to_keep positions' with `onlyLast`.
    */
-  private attentionOverSeparatePast(qkv: string, index: number): string {
+  private attentionOverSeparatePast(qkv: string, index: number, onlyLast: boolean): string {
     const { graph, config } = this;
     const size = config.embeddingSize;
     const headCount = config.headCount;
@@ -457,7 +473,7 @@ class Gpt2GraphWriter {
       [graph.node('Reshape', [qkv, graph.int64Constant([0, 0, 3 * headCount, this.headSize])])],
       { attributes: { perm: [0, 2, 1, 3] } },
     );
-    const [queries, keys, values] = graph.nodeWithOutputs(
+    const [allQueries, keys, values] = graph.nodeWithOutputs(
       'Split',
       [split, graph.int64Constant([headCount, headCount, headCount])],
       {
@@ -470,6 +486,8 @@ class Gpt2GraphWriter {
         attributes: { axis: 1 },
       },
     ) as [string, string, string];
+    const queries = onlyLast ? this.keepLastPositions(allQueries, 2) : allQueries;
+    const bias = onlyLast ? this.keepLastPositions(this.attentionBias, 2) : this.attentionBias;
     // q · kᵀ, without materializing kᵀ.
     const scores = (against: string, name: string) => {
       if (this.options.variant === 'optimized') {
@@ -487,7 +505,7 @@ class Gpt2GraphWriter {
       [scores(pastKey, 'past_scores'), scores(keys, 'new_scores')],
       { attributes: { axis: -1 } },
     );
-    const masked = graph.node('Add', [joined, this.attentionBias], { name: 'masked_scores' });
+    const masked = graph.node('Add', [joined, bias], { name: 'masked_scores' });
     const probabilities = graph.node('Softmax', [masked], { attributes: { axis: -1 } });
     const lastAxis = graph.int64Constant([-1]);
     const pastProbabilities = graph.node('Slice', [
