@@ -178,7 +178,10 @@ export class DecoderSession {
   dispose(): Promise<void> {
     if (this.isDisposed) return this.queue.then(() => undefined);
     this.isDisposed = true;
-    const released = this.queue.then(() => this.reset());
+    const released = this.queue.then(() => {
+      this.reset();
+      this.cache.release();
+    });
     this.queue = released;
     return released;
   }

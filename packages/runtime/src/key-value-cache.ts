@@ -45,8 +45,10 @@ export interface KeyValueCache {
   ): Promise<ReadonlySet<Tensor>>;
   /** Row `i` takes what row `indices[i]` held. */
   gather(indices: readonly number[], length: number): Promise<void>;
-  /** Forgets everything (releases what it holds). */
+  /** Forgets the cached positions (a new prefill follows); may keep memory for reuse. */
   clear(): void;
+  /** Forgets everything and lets go of all memory. */
+  release(): void;
 }
 
 /** Options of {@link createKeyValueCache}. */
@@ -62,11 +64,11 @@ export interface KeyValueCacheOptions {
 
 /**
  * Slots for a `new`-outputs cache that must hold `needed` positions: spare ones too, about
- * √(8·needed), rounded up to 16 (16 at 8 tokens, 64 at 512). Spare slots cost each step's
- * attention a read; growing costs a copy of the whole cache into new memory.
+ * √(2·needed), rounded up to 16 (16 at 8 tokens, 32 at 512). Each step's attention reads the
+ * spare slots; growing moves the cache within its buffer (no new memory).
  */
 function slotsFor(needed: number, contextLength: number): number {
-  const spare = Math.max(16, Math.ceil(Math.sqrt(8 * needed) / 16) * 16);
+  const spare = Math.max(16, Math.ceil(Math.sqrt(2 * needed) / 16) * 16);
   return Math.min(Math.max(contextLength, needed), needed + spare);
 }
 
@@ -236,16 +238,27 @@ class PresentKeyValueCache implements KeyValueCache {
     this.buffers = [[], []];
     this.prepared.clear();
   }
+
+  release(): void {
+    this.clear();
+  }
 }
 
 /**
  * For models whose outputs are only the call's own keys and values (`new_key_values.*`): one
  * buffer per layer, `[batch, heads, slots, head size]`, fed whole as the past (the slots past
- * the cached tokens are masked out by the session) and appended to in place after each call. It
- * grows with spare slots ({@link slotsFor}) by one copy; no other call copies the whole cache.
+ * the cached tokens are masked out by the session) and appended to in place after each call.
+ *
+ * Fresh memory is slow to touch (page faults), so: a prefill's outputs become the buffers as
+ * they are (no copy); the first growth moves the cache into buffers with room for the whole
+ * context, where later growths only move rows further apart (`copyWithin`, no new memory); and
+ * the buffers are kept for the next prefill or `gather` of the session.
  */
 class AppendedKeyValueCache implements KeyValueCache {
+  /** The cache, `rows × capacity × headSize` at the start of each buffer. */
   private buffers: KeyValueArray[] = [];
+  /** Buffers kept for reuse (from before a `clear`, or the other side of a `gather`). */
+  private spare: KeyValueArray[] = [];
   private capacity = 0;
   private rows = 0;
 
@@ -273,12 +286,11 @@ class AppendedKeyValueCache implements KeyValueCache {
   addFeeds(batchSize: number, feeds: Record<string, Tensor>, temporaries: Tensor[]): void {
     const { signature, config } = this;
     const dimensions = [batchSize, config.headCount, this.capacity, config.headSize];
+    const length = batchSize * config.headCount * this.capacity * config.headSize;
     signature.pastKeys.forEach((keyName, layer) => {
       [keyName, signature.pastValues[layer]!].forEach((name, kind) => {
-        const tensor = this.tensorOver(
-          this.buffers[2 * layer + kind] ?? this.allocate(0),
-          dimensions,
-        );
+        const buffer = this.buffers[2 * layer + kind] ?? this.allocate(0);
+        const tensor = this.tensorOver(buffer.subarray(0, length), dimensions);
         temporaries.push(tensor);
         feeds[name] = tensor;
       });
@@ -325,8 +337,29 @@ class AppendedKeyValueCache implements KeyValueCache {
         );
       }
     }
-    if (length + added > this.capacity || rows !== this.rows)
-      this.grow(length, length + added, rows);
+    if (length === 0) {
+      // A prefill: the outputs are already the cache's layout with no spare slots. Reuse kept
+      // buffers when they are big enough, else take the outputs' arrays as they are.
+      const reusable = this.spare.length === current.length && this.spare[0]!.length >= expected;
+      this.buffers = current.map(({ values }, index) => {
+        if (reusable) {
+          const buffer = this.spare[index]!;
+          buffer.set(values);
+          return buffer;
+        }
+        const ownsItsMemory =
+          values.byteOffset === 0 && values.byteLength === values.buffer.byteLength;
+        return ownsItsMemory ? values : values.slice();
+      });
+      if (reusable) this.spare = [];
+      this.capacity = added;
+      this.rows = rows;
+      return new Set();
+    }
+    if (rows !== this.rows) {
+      throw new RuntimeError('INVALID_ARGUMENT', 'The batch size changed without a prefill.');
+    }
+    if (length + added > this.capacity) this.grow(length, length + added);
     const capacity = this.capacity;
     current.forEach(({ values }, index) => {
       const buffer = this.buffers[index]!;
@@ -340,44 +373,73 @@ class AppendedKeyValueCache implements KeyValueCache {
     return new Set();
   }
 
-  /** New buffers with room for `needed` positions; the first `length` of each row are kept. */
-  private grow(length: number, needed: number, rows: number): void {
-    const { config } = this;
-    const capacity = slotsFor(needed, config.contextLength);
+  /** Room for `needed` positions per row; the first `length` of each row are kept. */
+  private grow(length: number, needed: number): void {
+    const { config, rows } = this;
     const rowSize = config.headSize;
-    const keep = rows === this.rows ? length : 0;
-    this.buffers = Array.from({ length: 2 * this.signature.pastKeys.length }, (_, index) => {
-      const buffer = this.allocate(rows * capacity * rowSize);
-      const old = this.buffers[index];
-      if (old !== undefined && keep > 0) {
-        for (let row = 0; row < rows; row++) {
-          const from = row * this.capacity * rowSize;
-          buffer.set(old.subarray(from, from + keep * rowSize), row * capacity * rowSize);
+    const capacity = slotsFor(needed, config.contextLength);
+    const old = this.capacity;
+    this.buffers = this.buffers.map((buffer, index) => {
+      let target = buffer;
+      if (target.length < rows * capacity * rowSize) {
+        // Room for the whole context, so that later growths stay in this buffer.
+        const spare = this.spare[index];
+        const size = rows * Math.max(config.contextLength, capacity) * rowSize;
+        target = spare !== undefined && spare.length >= size ? spare : this.allocate(size);
+      }
+      // Rows move to higher offsets: from the last one down, nothing is overwritten unread.
+      for (let row = rows - 1; row >= 0; row--) {
+        const from = row * old * rowSize;
+        if (target === buffer) {
+          target.copyWithin(row * capacity * rowSize, from, from + length * rowSize);
+        } else {
+          target.set(buffer.subarray(from, from + length * rowSize), row * capacity * rowSize);
         }
       }
-      return buffer;
+      return target;
     });
+    if (this.buffers.some((buffer, index) => buffer === this.spare[index])) this.spare = [];
     this.capacity = capacity;
-    this.rows = rows;
   }
 
   async gather(indices: readonly number[]): Promise<void> {
-    const rowsPerEntry = this.config.headCount;
-    const entrySize = rowsPerEntry * this.capacity * this.config.headSize;
-    this.buffers = this.buffers.map((buffer) => {
-      const gathered = this.allocate(buffer.length);
-      indices.forEach((index, entry) => {
-        gathered.set(
-          buffer.subarray(index * entrySize, (index + 1) * entrySize),
+    const entrySize = this.config.headCount * this.capacity * this.config.headSize;
+    const used = indices.length * entrySize;
+    const next = this.buffers.map((buffer, index) => {
+      const spare = this.spare[index];
+      const target =
+        spare !== undefined && spare.length >= Math.max(used, buffer.length)
+          ? spare
+          : this.allocate(buffer.length);
+      indices.forEach((source, entry) => {
+        target.set(
+          buffer.subarray(source * entrySize, (source + 1) * entrySize),
           entry * entrySize,
         );
       });
-      return gathered;
+      return target;
     });
+    // The old buffers are the next gather's targets (beam search reorders every step).
+    this.spare = this.buffers;
+    this.buffers = next;
   }
 
   clear(): void {
+    // Kept for the next prefill of this session (a sliding window, a new prompt).
+    if (
+      this.buffers.length > 0 &&
+      (this.spare.length === 0 || this.buffers[0]!.length > this.spare[0]!.length)
+    ) {
+      this.spare = this.buffers;
+    }
     this.buffers = [];
+    this.capacity = 0;
+    this.rows = 0;
+  }
+
+  release(): void {
+    this.buffers = [];
+    this.spare = [];
     this.capacity = 0;
     this.rows = 0;
   }
