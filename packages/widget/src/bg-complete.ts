@@ -32,7 +32,10 @@ export interface BgReadyDetail {
   loadMs: number;
 }
 
-/** `bg-suggestion`: the ghost text changed. */
+/**
+ * `bg-suggestion`: the ghost text changed, or the model finished a suggestion (`complete`; the
+ * suggestion is '' when it had nothing to propose).
+ */
 export interface BgSuggestionDetail {
   /** The ghost text shown now ('' when none). */
   suggestion: string;
@@ -326,8 +329,22 @@ export class BgComplete extends LitElement {
     this.client?.crashForTesting();
   }
 
+  /** Light/dark switches change the colors the mirror copied: paint it again. */
+  private readonly colorScheme = (() => {
+    const query = globalThis.matchMedia?.('(prefers-color-scheme: dark)');
+    return query;
+  })();
+  private readonly onColorScheme = (): void => {
+    const textarea = this.textarea;
+    if (textarea === undefined || this.ghostSpan === undefined) return;
+    this.restoreTextColor(textarea);
+    this.ghostSpan = undefined;
+    this.paintMirror();
+  };
+
   override connectedCallback(): void {
     super.connectedCallback();
+    this.colorScheme?.addEventListener('change', this.onColorScheme);
     if (!this.disabled) {
       void this.updateComplete.then(() => {
         if (this.isConnected && !this.disabled) this.preload();
@@ -337,6 +354,7 @@ export class BgComplete extends LitElement {
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
+    this.colorScheme?.removeEventListener('change', this.onColorScheme);
     window.clearTimeout(this.timer);
     this.client?.dispose();
     this.client = undefined;
@@ -712,7 +730,7 @@ export class BgComplete extends LitElement {
         if (message.reason === 'cancelled' || message.reason === 'skipped') return;
         pending.finished = true;
         pending.cutShort = message.reason === 'length';
-        this.showPending();
+        this.showPending(true);
         if (this.ghost !== '') this.announcement = this.messages.suggestion(this.ghost);
       },
       onError: (code, message) => {
@@ -723,16 +741,17 @@ export class BgComplete extends LitElement {
     });
   }
 
-  private showPending(): void {
+  /** Shows what the request streamed so far; `ended`: it has just ended (say so even if ''). */
+  private showPending(ended = false): void {
     if (this.frame !== undefined) cancelAnimationFrame(this.frame);
     this.frame = undefined;
     const pending = this.pending;
     if (pending === undefined) return;
     const visible = visibleSuggestion(pending.streamed, pending.finished, pending.cutShort);
-    this.setGhost(visible.slice(pending.consumed), pending.finished);
+    this.setGhost(visible.slice(pending.consumed), pending.finished, ended);
   }
 
-  private setGhost(text: string, complete: boolean): void {
+  private setGhost(text: string, complete: boolean, ended = false): void {
     const changed = text !== this.ghost;
     const pending = this.pending;
     if (text !== '' && pending !== undefined && pending.firstTextMs === undefined) {
@@ -740,7 +759,7 @@ export class BgComplete extends LitElement {
     }
     this.ghost = text;
     if (text === '') this.announcement = '';
-    if (changed || (complete && text !== '')) {
+    if (changed || ended) {
       const detail: BgSuggestionDetail = { suggestion: text, complete };
       if (pending?.firstTextMs !== undefined) detail.firstTextMs = pending.firstTextMs;
       this.fire<BgSuggestionDetail>('bg-suggestion', detail);

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, sep } from 'node:path';
@@ -148,4 +148,96 @@ export async function startStaticServer(mounts: Record<string, string>): Promise
         server.close(() => resolve());
       }),
   };
+}
+
+/** A DevTools protocol session with a target (a page or a worker). */
+export interface ProtocolSession {
+  send<T = Record<string, unknown>>(method: string, params?: Record<string, unknown>): Promise<T>;
+}
+
+/**
+ * A DevTools session with the dedicated worker whose script URL contains `urlPart` (Playwright
+ * gives sessions to pages only): through the browser's Target domain.
+ */
+export async function attachToWorker(browser: Browser, urlPart: string): Promise<ProtocolSession> {
+  const cdp = await browser.newBrowserCDPSession();
+  const { targetInfos } = (await cdp.send('Target.getTargets')) as {
+    targetInfos: { targetId: string; type: string; url: string }[];
+  };
+  const worker = targetInfos.find(
+    (target) => target.type === 'worker' && target.url.includes(urlPart),
+  );
+  if (worker === undefined) throw new Error(`no worker with ${urlPart} in its URL`);
+  const { sessionId } = (await cdp.send('Target.attachToTarget', {
+    targetId: worker.targetId,
+    flatten: false,
+  })) as { sessionId: string };
+  const waiting = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
+  cdp.on('Target.receivedMessageFromTarget', (event: { message: string }) => {
+    const message = JSON.parse(event.message) as {
+      id?: number;
+      result?: unknown;
+      error?: { message: string };
+    };
+    const pending = message.id === undefined ? undefined : waiting.get(message.id);
+    if (pending === undefined) return;
+    waiting.delete(message.id!);
+    if (message.error !== undefined) pending.reject(new Error(message.error.message));
+    else pending.resolve(message.result);
+  });
+  let nextId = 0;
+  return {
+    send<T>(method: string, params: Record<string, unknown> = {}) {
+      const id = ++nextId;
+      return new Promise<T>((resolve, reject) => {
+        waiting.set(id, { resolve: resolve as (value: unknown) => void, reject });
+        cdp
+          .send('Target.sendMessageToTarget', {
+            sessionId,
+            message: JSON.stringify({ id, method, params }),
+          })
+          .catch(reject);
+      });
+    },
+  };
+}
+
+/** The JS heap of a target (a page or a worker) after a garbage collection, in bytes. */
+export async function measureHeap(session: ProtocolSession): Promise<number> {
+  await session.send('HeapProfiler.collectGarbage');
+  const heap = await session.send<{ usedSize: number }>('Runtime.getHeapUsage');
+  return heap.usedSize;
+}
+
+/**
+ * The resident memory of the Chromium renderer processes started by this process (pages and
+ * their workers, WebAssembly memory included), in bytes: read from /proc (Linux).
+ */
+export async function rendererResidentBytes(): Promise<number> {
+  const children = new Map<number, number[]>();
+  const commands = new Map<number, string>();
+  const resident = new Map<number, number>();
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const status = await readFile(`/proc/${entry}/status`, 'utf8');
+      const parent = Number(/^PPid:\s+(\d+)/m.exec(status)?.[1]);
+      const rss = Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1] ?? 0) * 1024;
+      const pid = Number(entry);
+      children.set(parent, [...(children.get(parent) ?? []), pid]);
+      resident.set(pid, rss);
+      commands.set(pid, (await readFile(`/proc/${entry}/cmdline`, 'utf8')).replaceAll('\0', ' '));
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  let total = 0;
+  const visit = (pid: number) => {
+    for (const child of children.get(pid) ?? []) {
+      if (commands.get(child)?.includes('--type=renderer')) total += resident.get(child) ?? 0;
+      visit(child);
+    }
+  };
+  visit(process.pid);
+  return total;
 }

@@ -1,11 +1,21 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { BgComplete } from '../../src/element.js';
 import { modelFolder } from '../model-folder.js';
-import { guardNetwork, launchChromium, type StaticServer, startStaticServer } from './harness.js';
+import {
+  attachToWorker,
+  guardNetwork,
+  launchChromium,
+  measureHeap,
+  type ProtocolSession,
+  rendererResidentBytes,
+  type StaticServer,
+  startStaticServer,
+} from './harness.js';
 
 // <bg-complete> in real Chromium: the built files (dist/bg-complete.min.js + dist/worker.js) on a
 // page served from 127.0.0.1 with COOP/COEP, the model in a module worker on onnxruntime-web.
@@ -13,6 +23,7 @@ import { guardNetwork, launchChromium, type StaticServer, startStaticServer } fr
 const here = dirname(fileURLToPath(import.meta.url));
 const packageFolder = join(here, '..', '..');
 const artifacts = join(packageFolder, 'test-results');
+const require = createRequire(import.meta.url);
 
 let browser: Browser;
 let server: StaticServer;
@@ -41,6 +52,16 @@ beforeEach(async () => {
   context = await browser.newContext({ viewport: { width: 800, height: 600 } });
   network = await guardNetwork(context);
   page = await context.newPage();
+  // Every event of the element from the start (progress comes before the tests could listen).
+  await page.addInitScript(() => {
+    const events: { type: string; detail: unknown }[] = [];
+    (globalThis as unknown as { bgEvents: typeof events }).bgEvents = events;
+    for (const type of ['bg-progress', 'bg-ready', 'bg-error', 'bg-accept']) {
+      document.addEventListener(type, (event) =>
+        events.push({ type, detail: (event as CustomEvent).detail }),
+      );
+    }
+  });
   pageErrors = [];
   page.on('pageerror', (error) => pageErrors.push(error.message));
   await page.goto(`${server.origin}/`);
@@ -215,6 +236,147 @@ describe('<bg-complete> in Chromium', () => {
     });
     expect(elements).toEqual(['SPAN']);
     expect(await page.locator('bg-complete .mirror').textContent()).toContain('<b>bold</b>');
+  });
+
+  it('reports download progress up to 100 %, then bg-ready', async () => {
+    const events = (await page.evaluate(
+      () => (globalThis as unknown as { bgEvents: unknown[] }).bgEvents,
+    )) as {
+      type: string;
+      detail: { file?: string; fraction?: number; loaded?: number; total?: number };
+    }[];
+    const progress = events.filter((event) => event.type === 'bg-progress');
+    const model = progress.filter((event) => event.detail.file === 'model.onnx');
+    expect(model.length).toBeGreaterThan(0);
+    expect(model.at(-1)!.detail.loaded).toBe(model.at(-1)!.detail.total);
+    const fractions = progress
+      .map((event) => event.detail.fraction)
+      .filter((fraction): fraction is number => fraction !== undefined);
+    for (let index = 1; index < fractions.length; index++) {
+      expect(fractions[index]).toBeGreaterThanOrEqual(fractions[index - 1]);
+    }
+    expect(fractions.at(-1)).toBe(1);
+    expect(events.at(-1)!.type).toBe('bg-ready');
+    expect(await page.locator('bg-complete [role=progressbar]').count()).toBe(0);
+  });
+
+  it('leaves IME composition alone and suggests again after it', async () => {
+    await typeInto('Здравей, ');
+    await waitForSuggestion();
+    const sent = await read((element) => element.requestStatistics!.sent);
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Input.imeSetComposition', { text: 'к', selectionStart: 1, selectionEnd: 1 });
+    expect(await read((element) => element.suggestion)).toBe('');
+    await page.waitForTimeout(700); // longer than the pause: still no request while composing
+    expect(await read((element) => element.requestStatistics!.sent)).toBe(sent);
+    expect(await page.locator('bg-complete .ghost').count()).toBe(0);
+    await cdp.send('Input.insertText', { text: 'ка' });
+    await waitForSuggestion();
+    expect(await read((element) => element.value)).toBe('Здравей, ка');
+    expect(await read((element) => element.requestStatistics!.sent)).toBe(sent + 1);
+  });
+
+  it('follows disabled and a disabled fieldset, and resets with its form', async () => {
+    await typeInto('Здравей');
+    await page.evaluate(() => {
+      (document.querySelector('#fieldset') as HTMLFieldSetElement).disabled = true;
+    });
+    expect(await page.locator('bg-complete textarea').isDisabled()).toBe(true);
+    expect(await read((element) => element.suggestion)).toBe('');
+    await page.evaluate(() => {
+      (document.querySelector('#fieldset') as HTMLFieldSetElement).disabled = false;
+    });
+    expect(await page.locator('bg-complete textarea').isDisabled()).toBe(false);
+    await read((element) => {
+      element.disabled = true;
+    });
+    expect(await page.locator('bg-complete textarea').isDisabled()).toBe(true);
+    await read((element) => {
+      element.disabled = false;
+    });
+    await page.evaluate(() => (document.querySelector('#form') as HTMLFormElement).reset());
+    expect(await read((element) => element.value)).toBe('');
+  });
+
+  it('passes an axe accessibility check (its own textarea, light and dark)', async () => {
+    const axeSource = await readFile(require.resolve('axe-core/axe.min.js'), 'utf8');
+    await page.addScriptTag({ content: axeSource });
+    const check = async () => {
+      const result = (await page.evaluate(() =>
+        (
+          globalThis as unknown as {
+            axe: { run(context: unknown, options: unknown): Promise<unknown> };
+          }
+        ).axe.run(document, { resultTypes: ['violations'] }),
+      )) as { violations: { id: string; nodes: { target: unknown }[] }[] };
+      return result.violations.map(
+        (violation) =>
+          `${violation.id} ${violation.nodes.map((node) => JSON.stringify(node.target)).join(' ')}`,
+      );
+    };
+    expect(await check()).toEqual([]);
+    await typeInto('Здравей, ');
+    await waitForSuggestion();
+    expect(await check()).toEqual([]);
+    await page.emulateMedia({ colorScheme: 'dark' });
+    expect(await check()).toEqual([]);
+    await page.screenshot({ path: join(artifacts, 'widget-dark.png') });
+  });
+
+  it('keeps memory flat over 200 completions in one page', { timeout: 120_000 }, async () => {
+    /** Runs completions one after another in the page. */
+    const run = (count: number, first: number) =>
+      page.evaluate(
+        async ({ count, first }) => {
+          const element = document.querySelector('bg-complete') as BgComplete;
+          element.debounce = 0;
+          const texts = ['Здравей, ', 'Добро утро, ', 'Как си? ', 'Днес е хубав ден и '];
+          for (let index = first; index < first + count; index++) {
+            const text = texts[index % texts.length];
+            await new Promise<void>((resolve) => {
+              element.dismiss();
+              const listener = (event: Event) => {
+                if (!(event as CustomEvent<{ complete: boolean }>).detail.complete) return;
+                element.removeEventListener('bg-suggestion', listener);
+                resolve();
+              };
+              element.addEventListener('bg-suggestion', listener);
+              element.value = text;
+              const textarea = element.textarea!;
+              textarea.focus();
+              textarea.setSelectionRange(text.length, text.length);
+              textarea.dispatchEvent(
+                new InputEvent('input', { bubbles: true, inputType: 'insertText' }),
+              );
+            });
+          }
+        },
+        { count, first },
+      );
+    const pageSession = await context.newCDPSession(page);
+    const workerSession = await attachToWorker(browser, '/widget/worker.js');
+    const measure = async () => ({
+      pageHeap: await measureHeap(pageSession as unknown as ProtocolSession),
+      workerHeap: await measureHeap(workerSession),
+      renderer: await rendererResidentBytes(),
+    });
+    await run(20, 0);
+    const before = await measure();
+    await run(180, 20);
+    const after = await measure();
+    const statistics = await read((element) => element.requestStatistics!);
+    expect(statistics.completed).toBe(200);
+    const megabytes = (bytes: number) => `${(bytes / 2 ** 20).toFixed(2)} MB`;
+    console.log(
+      'after 20 → 200 completions: ' +
+        `page JS heap ${megabytes(before.pageHeap)} → ${megabytes(after.pageHeap)}, ` +
+        `worker JS heap ${megabytes(before.workerHeap)} → ${megabytes(after.workerHeap)}, ` +
+        `renderer resident (JS, wasm, DOM) ${megabytes(before.renderer)} → ${megabytes(after.renderer)}`,
+    );
+    expect(after.pageHeap).toBeLessThan(before.pageHeap * 1.1 + 2 ** 20);
+    expect(after.workerHeap).toBeLessThan(before.workerHeap * 1.1 + 2 ** 20);
+    expect(before.renderer).toBeGreaterThan(0);
+    expect(after.renderer).toBeLessThan(before.renderer * 1.1);
   });
 
   it('recovers from a worker crash on the next input', async () => {
