@@ -17,6 +17,7 @@ export { ContinuationDecoder } from './continuation-decoder.js';
 export { LanguageModelError, type LanguageModelErrorCode } from './errors.js';
 export { FirstTokenFilter } from './first-token-filter.js';
 export { type GenerationOptions, resolveGenerationOptions } from './generation-options.js';
+export { PrefixConstraint } from './prefix-constraint.js';
 export type { ScoredToken, TextScore } from './scoring.js';
 export { matchCase } from './spelling/case-pattern.js';
 export { editDistance } from './spelling/edit-distance.js';
