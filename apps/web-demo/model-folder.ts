@@ -1,6 +1,7 @@
 import { copyFile, mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { demoModelFolder } from '@bg-gpt2/demo-model';
 import {
   convertGpt2ToOnnx,
   normalizeGpt2StateDict,
@@ -11,23 +12,22 @@ const appFolder = dirname(fileURLToPath(import.meta.url));
 const repository = join(appFolder, '..', '..');
 
 /**
- * The model folder the page serves at `models/demo/` (it needs `model.onnx`,
- * `config.json` and `spiece.model`). The one line to change to serve the trained demo model:
- * `export const modelFolder = async () => demoModelFolder;` with
- * `import { demoModelFolder } from '@bg-gpt2/demo-model';` (and the package in devDependencies).
+ * The model folder the page serves at `models/demo/` (it needs `model.onnx`, `config.json` and
+ * `spiece.model`): the trained demo model of `@bg-gpt2/demo-model`. `fixtureModelFolder` here
+ * instead serves the tiny random-weight fixture.
  */
-export const modelFolder: () => Promise<string> = fixtureModelFolder;
+export const modelFolder: () => Promise<string> = async () => demoModelFolder;
 
 /** What the page's footer says about the model it serves. */
 export async function modelNote(): Promise<string> {
   return (await modelFolder()) === (await fixtureModelFolder())
     ? 'Тук се зарежда тестовият модел на проекта (случайни тегла): предложенията са безсмислени, но всичко останало работи като с истинския модел.'
-    : 'Тук се зарежда демонстрационният модел на проекта.';
+    : 'Тук се зарежда демонстрационният модел на проекта: малък GPT-2 (3,4 милиона параметъра), обучен на български текстове от пакетите на Debian — той показва как работи елементът, не качеството на истинския модел.';
 }
 
 /**
- * Until then: the tiny fixture checkpoint of packages/convert (random weights: gibberish, but
- * every mechanism works) converted to fp32 once, into .model/, with the char-level test tokenizer.
+ * The tiny fixture checkpoint of packages/convert (random weights: gibberish, but every mechanism
+ * works) converted to fp32 once, into .model/, with the char-level test tokenizer.
  */
 export async function fixtureModelFolder(): Promise<string> {
   const folder = join(appFolder, '.model', 'fixture');

@@ -17,10 +17,13 @@ import {
 import {
   ContinuationDecoder,
   FirstTokenFilter,
+  isWordCharacter,
   LanguageModelError,
+  PrefixConstraint,
   StopStringFilter,
   UnknownRowsFilter,
   Vocabulary,
+  wordStart,
 } from 'bg-gpt2/core';
 import type { SuggestionSettings } from './worker-protocol.js';
 
@@ -78,13 +81,16 @@ export interface SuggestionEnd {
 
 /** The last this many tokens of the text are read (as `lm.complete` reads): latency stays flat. */
 const contextTokens = 128;
+/** Tokens of a partly typed word taken back at most (as `lm.complete`). */
+const maximumHealedTokens = 6;
 
 /**
  * Streams the continuation of `text` (the text before the caret) as text deltas, for ghost text:
  * greedy or sampled, one line at most. This is `lm.stream` of `bg-gpt2` with `lm.complete`'s
  * first-token rules: after a typed space the continuation starts a new word; when the text ends
- * inside a word, its last token is taken back and re-chosen among the pieces extending it (token
- * healing), so that "Здрав" is completed with "ей" rather than after the piece "▁Здрав".
+ * inside a word, that word's tokens are taken back and the model spells it out again however it
+ * likes, then goes on (token healing), so that "Здрав" is completed with "ей" rather than after
+ * the pieces "▁З|д|рав".
  *
  * @param afterToken awaited after each token: the worker yields to its event loop there, so that
  *   a cancel message is read while tokens are being generated.
@@ -108,20 +114,34 @@ export async function* streamSuggestion(
   const dropLeadingSpace = /[^\S\n]$/u.test(text);
 
   let healed = 0;
-  let allowed: Uint8Array | undefined;
-  const lastId = contextIds.at(-1)!;
+  let firstToken: Uint8Array | undefined;
+  let prefix: PrefixConstraint | undefined;
   if (dropLeadingSpace) {
-    allowed = vocabulary.wordStarts();
-  } else if (promptIds.length > 0 && vocabulary.isText(lastId) && contextIds.length > 1) {
-    healed = 1;
-    allowed = vocabulary.extending(vocabulary.pieces[lastId]);
+    firstToken = vocabulary.wordStarts();
+  } else if (endsInsideWord(text)) {
+    let start = contextIds.length;
+    while (start > 1 && contextIds.length - start < maximumHealedTokens) {
+      const id = contextIds[start - 1];
+      if (!vocabulary.isText(id)) break;
+      start--;
+      if (vocabulary.pieces[id].startsWith(wordStart)) break;
+    }
+    healed = contextIds.length - start;
+    if (healed > 0) {
+      const spelled = contextIds
+        .slice(start)
+        .map((id) => vocabulary.pieces[id])
+        .join('');
+      prefix = new PrefixConstraint(vocabulary, spelled);
+    }
   }
   const context = contextIds.slice(0, contextIds.length - healed);
 
   const processors: LogitsProcessor[] = [];
   const pieceCount = vocabulary.sentencePiece.vocabularySize;
   if (pieceCount < vocabulary.size) processors.push(new UnknownRowsFilter(pieceCount));
-  if (allowed !== undefined) processors.push(new FirstTokenFilter(allowed));
+  if (firstToken !== undefined) processors.push(new FirstTokenFilter(firstToken));
+  if (prefix !== undefined) processors.push(prefix);
   const sampling = settings.temperature > 0;
   if (sampling) {
     // Hugging Face's order of the warpers.
@@ -162,4 +182,10 @@ export async function* streamSuggestion(
     await tokens.return(undefined as never);
     await session.dispose();
   }
+}
+
+/** Whether the text ends with a letter, digit or mark (a word being typed). */
+function endsInsideWord(text: string): boolean {
+  const last = [...text.slice(-2)].pop();
+  return last !== undefined && isWordCharacter(last);
 }

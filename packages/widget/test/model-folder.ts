@@ -6,6 +6,7 @@ import {
   normalizeGpt2StateDict,
   readCheckpointFolder,
 } from '@bg-gpt2/convert/node';
+import { demoModelFolder } from '@bg-gpt2/demo-model';
 
 const packageFolder = join(dirname(fileURLToPath(import.meta.url)), '..');
 const repository = join(packageFolder, '..', '..');
@@ -14,17 +15,17 @@ const repository = join(packageFolder, '..', '..');
 export const testDataType = 'fp32';
 
 /**
- * The model the tests run on. Now: the tiny fixture checkpoint with random weights (gibberish,
- * which is enough for the mechanics). To use the trained demo model instead, return
- * `demoModelFolder` of `@bg-gpt2/demo-model` here (and add it to devDependencies).
+ * The model the tests run on: the trained demo model of `@bg-gpt2/demo-model` (its build writes
+ * the ONNX files). `tinyModelFolder()` here instead runs them on the tiny fixture.
  */
-export function modelFolder(): Promise<string> {
-  return tinyModelFolder();
+export async function modelFolder(): Promise<string> {
+  return demoModelFolder;
 }
 
 /**
- * The tiny fixture (packages/convert/fixtures/tiny-gpt2, 2 layers, 1000 tokens) converted to
- * fp32 with the char-level test tokenizer as spiece.model, made once into .test-model/.
+ * The tiny fixture (packages/convert/fixtures/tiny-gpt2, 2 layers, 1000 tokens, random weights)
+ * converted to fp32 with the char-level test tokenizer as spiece.model, made once into
+ * .test-model/. Its text never ends a line: the tests use it where requests must run long.
  */
 export async function tinyModelFolder(): Promise<string> {
   const folder = join(packageFolder, '.test-model', 'tiny-fp32');
