@@ -1,12 +1,12 @@
 import { copyFile, mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { demoModelFolder } from '@bg-gpt2/demo-model';
 import {
   convertGpt2ToOnnx,
   normalizeGpt2StateDict,
   readCheckpointFolder,
 } from '@bg-gpt2/convert/node';
+import { demoModelFolder } from '@bg-gpt2/demo-model';
 
 const appFolder = dirname(fileURLToPath(import.meta.url));
 const repository = join(appFolder, '..', '..');
