@@ -46,6 +46,18 @@ describe('spelling correction on the demo model', () => {
     expect(transposed.suggestions[0].gain).toBeGreaterThan(3);
   });
 
+  it('corrects to words the tokenizer splits into several pieces (not whole-word pieces)', async () => {
+    expect(lm.tokenize('хубаво').length).toBeGreaterThan(1);
+    const [swapped] = await lm.spell('Днес времето е хубвао.');
+    expect(swapped).toMatchObject({ start: 15, end: 21, word: 'хубвао' });
+    expect(swapped.suggestions[0].text).toBe('хубаво');
+    const [capital] = await lm.spell('Прозорцеът не може да бъде затворен.');
+    expect(capital.suggestions[0].text).toBe('Прозорецът');
+    expect(await lm.spell('Днес времето е хубаво. Прозорецът не може да бъде затворен.')).toEqual(
+      [],
+    );
+  });
+
   it('leaves a correct sentence alone and keeps capitals', async () => {
     expect(await lm.spell('Файлът не може да бъде отворен.')).toEqual([]);
     const [capital] = await lm.spell('Фаилът не може да бъде отворен.');

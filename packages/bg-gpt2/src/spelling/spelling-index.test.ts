@@ -74,5 +74,11 @@ describe('matchCase', () => {
     expect(matchCase('Врме', 'време')).toBe('Време');
     expect(matchCase('ВРМЕ', 'време')).toBe('ВРЕМЕ');
     expect(matchCase('врме', 'време')).toBe('време');
+    expect(matchCase('В', 'във')).toBe('Във');
+  });
+
+  it('copies a mixed pattern letter by letter', () => {
+    expect(matchCase('ГЛанни', 'главни')).toBe('ГЛавни');
+    expect(matchCase('тВрме', 'време')).toBe('вРеме');
   });
 });
