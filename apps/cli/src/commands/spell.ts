@@ -4,14 +4,14 @@ import { numberFlag } from '../flag-values.js';
 import { loadLanguageModel, modelFlagsHelp } from '../language-model-loader.js';
 import { readInputText } from '../prompt-input.js';
 
-export const spellHelp = `bg-gpt2 spell --model <source> [--margin 3] [--apply] [--json] "<text>"
+export const spellHelp = `bg-gpt2 spell --model <source> [--margin 8] [--apply] [--json] "<text>"
 
 Spelling correction: words the model finds much less likely than a near spelling from its own
 vocabulary (within a small edit distance), with suggestions, best first. One line per word:
 "start-end word → suggestion (gain)".
 
   --margin <nats>   how much more likely (log ratio) a correction must make the sentence
-                    (default 3; higher: fewer false alarms)
+                    (default 8; higher: fewer false alarms)
   --apply           print the text with each first suggestion applied
   --json            one JSON object: { "corrections": [{ "start", "end", "word",
                     "suggestions": [{ "text", "gain" }] }] } (UTF-16 offsets)
