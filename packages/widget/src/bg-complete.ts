@@ -534,7 +534,9 @@ export class BgComplete extends LitElement {
     this.errorMessage = message;
     this.pending = undefined;
     this.setGhost('', true);
-    if (code === 'WORKER_CRASHED' || code === 'WORKER_FAILED') this.client?.dispose();
+    // The worker goes (a crash, or a model that failed to load): the next input starts a fresh
+    // one, which loads the model again (from the Cache API when it was downloaded).
+    this.client?.dispose();
     this.fire<BgErrorDetail>('bg-error', { code, message });
   }
 

@@ -412,6 +412,34 @@ describe('<bg-complete> in Chromium', () => {
     expect(after.renderer).toBeLessThan(before.renderer * 1.25);
   });
 
+  it('shows a model that cannot be loaded as an error, and tries again on the next input', async () => {
+    const failure = () =>
+      page.evaluate(
+        () =>
+          new Promise<string>((resolve) => {
+            document
+              .querySelector('bg-complete')!
+              .addEventListener(
+                'bg-error',
+                (event) => resolve((event as CustomEvent<{ code: string }>).detail.code),
+                { once: true },
+              );
+          }),
+      );
+    const first = failure();
+    await read((element) => {
+      element.model = '/models/none/';
+    });
+    expect(await first).toBe('MODEL_NOT_FOUND');
+    expect(await page.locator('bg-complete').getAttribute('state')).toBe('error');
+    expect(await page.locator('bg-complete [part=status]').textContent()).toMatch(/config\.json/);
+    const workers = await read((element) => element.requestStatistics!.workers);
+    const again = failure();
+    await typeInto('Здравей, ');
+    expect(await again).toBe('MODEL_NOT_FOUND');
+    expect(await read((element) => element.requestStatistics!.workers)).toBe(workers + 1);
+  });
+
   it('recovers from a worker crash on the next input', async () => {
     const failed = page.evaluate(
       () =>
