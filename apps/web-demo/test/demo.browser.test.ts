@@ -53,6 +53,8 @@ async function open(colorScheme: 'light' | 'dark' = 'light'): Promise<void> {
   await page.goto(`${origin}/`);
   await page.waitForFunction(
     () => document.querySelector('bg-complete')?.getAttribute('state') === 'ready',
+    null,
+    { timeout: 60_000 },
   );
 }
 

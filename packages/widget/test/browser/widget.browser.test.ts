@@ -68,10 +68,11 @@ beforeEach(async () => {
   pageErrors = [];
   page.on('pageerror', (error) => pageErrors.push(error.message));
   await page.goto(`${server.origin}/`);
-  await page.waitForFunction(() => {
-    const element = document.querySelector('bg-complete');
-    return element?.getAttribute('state') === 'ready';
-  });
+  await page.waitForFunction(
+    () => document.querySelector('bg-complete')?.getAttribute('state') === 'ready',
+    null,
+    { timeout: 60_000 },
+  );
 });
 
 afterEach(async () => {
@@ -463,7 +464,7 @@ describe('<bg-complete> in Chromium', () => {
 });
 
 describe('<bg-complete webgpu> in Chromium (software WebGPU adapter)', () => {
-  it('runs the model on WebGPU when asked', async () => {
+  it('runs the model on WebGPU when asked', { timeout: 180_000 }, async () => {
     // SwiftShader's WebGPU: correct and slow — a check of the WebGPU path, not of its speed.
     const webGpuBrowser = await chromium.launch({
       executablePath: findChromium(),
@@ -499,6 +500,8 @@ describe('<bg-complete webgpu> in Chromium (software WebGPU adapter)', () => {
       await webGpuPage.keyboard.type('Здравей, ');
       await webGpuPage.waitForFunction(
         () => (document.querySelector('bg-complete') as BgComplete).suggestion !== '',
+        null,
+        { timeout: 120_000 },
       );
       expect(outside.outside).toEqual([]);
     } finally {
