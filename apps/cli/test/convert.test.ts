@@ -43,6 +43,8 @@ describe('bg-gpt2 convert', () => {
       readFileSync(join(fixtures, 'tiny-gpt2', 'reference.json'), 'utf8'),
     ) as Reference;
     const model = await loadModel(out, { tokenizer: false, cacheDirectory: cache });
+    // Optimum's layout by default, so transformers.js and other runners read the file too.
+    expect(model.inferenceSession.outputNames).toContain('present.0.key');
     const session = model.createSession();
     const prompt = reference.prompts[0]!;
     const logits = await session.prefill(prompt.input_ids);

@@ -15,6 +15,10 @@ in pure JavaScript. The output folder is a complete model folder that --model ac
 
   --out <folder>     where to write (created; files are written atomically)
   --dtype <type>     fp32 (default) | fp16 (half size) | q8 (int8, ~4x smaller) | q4 (4-bit)
+  --kv-layout <kind> present (default: Hugging Face Optimum's present.* outputs, which
+                     transformers.js and other ONNX GPT-2 runners read) | new (only this call's
+                     keys/values as new_key_values.*, appended in place by @bg-gpt2/runtime:
+                     faster at long contexts, read by @bg-gpt2/runtime only)
   --offline          use only the local cache for hub/URL sources
   --revision <rev>   hub branch, tag or commit (default main; or owner/name@rev)
 
@@ -36,8 +40,17 @@ export async function convertCommand(commandLine: CommandLine): Promise<number> 
   if (!['fp32', 'fp16', 'q8', 'q4'].includes(dtype)) {
     throw new CliError('usage', `--dtype must be fp32, fp16, q8 or q4, not "${String(dtype)}".`);
   }
+  const layout = commandLine.flags.get('kv-layout') ?? 'present';
+  if (layout !== 'present' && layout !== 'new') {
+    throw new CliError('usage', `--kv-layout must be present or new, not "${String(layout)}".`);
+  }
   const bars = progressBars();
-  const options = { ...modelSourceOptions(commandLine), dtype, onProgress: bars.onProgress };
+  const options = {
+    ...modelSourceOptions(commandLine),
+    dtype,
+    keyValueOutputs: layout,
+    onProgress: bars.onProgress,
+  } as const;
   // The tokenizer files are copied along when the source has them; a bare checkpoint converts too.
   const prepared = await prepareModel(source, options).catch(async (error: unknown) => {
     if ((error as { code?: string }).code !== 'MODEL_NOT_FOUND') throw error;
