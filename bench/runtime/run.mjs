@@ -69,7 +69,7 @@ for (const dtype of ['fp32', 'q8', 'q4']) {
   console.error(`converting the seed-shaped checkpoint to ${dtype} …`);
   execFileSync(
     process.execPath,
-    [cli, 'convert', checkpoint, '--out', oursFolder, '--dtype', dtype],
+    [cli, 'convert', checkpoint, '--out', oursFolder, '--dtype', dtype, '--kv-layout', 'new'],
     {
       stdio: ['ignore', 'ignore', 'inherit'],
     },
