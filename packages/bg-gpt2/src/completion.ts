@@ -1,10 +1,9 @@
 import { generate } from '@bg-gpt2/sampler';
 import type { BgGpt2 } from './bg-gpt2.js';
 import { LanguageModelError } from './errors.js';
-import { PrefixConstraint } from './prefix-constraint.js';
 import { cutAtStopString } from './stop-string-filter.js';
-import { wordStart } from './vocabulary.js';
-import { cutToWords, isWordCharacter } from './word-boundary.js';
+import { planContinuationStart } from './token-healing.js';
+import { cutToWords } from './word-boundary.js';
 
 /** Options of `lm.complete`. */
 export interface CompletionOptions {
@@ -35,15 +34,6 @@ export interface Completion {
   score: number;
 }
 
-/** Tokens of a partly typed word taken back at most. */
-const maximumHealedTokens = 6;
-
-/** Whether the text ends with a letter, digit or mark (a word being typed). */
-function endsInsideWord(text: string): boolean {
-  const last = [...text.slice(-2)].pop();
-  return last !== undefined && isWordCharacter(last);
-}
-
 function positiveInteger(name: string, value: number | undefined, fallback: number): number {
   const result = value ?? fallback;
   if (!Number.isInteger(result) || result < 1) {
@@ -69,33 +59,12 @@ export async function completeText(
   const prepared = lm.prepare(text, contextTokens);
   const { vocabulary } = lm;
 
-  // After a typed space, the first generated token starts a new word. When the text ends inside
-  // a word, that word's tokens are taken back and the model spells it out again however it
-  // likes, then goes on (token healing): "отво" is read as ▁от + во, a split the model never
-  // saw before "отворен".
-  let healed = 0;
-  let firstToken: Uint8Array | undefined;
-  let prefix: PrefixConstraint | undefined;
-  if (prepared.dropLeadingSpace) {
-    firstToken = vocabulary.wordStarts();
-  } else if ((options.tokenHealing ?? true) && endsInsideWord(text)) {
-    const { contextIds } = prepared;
-    let start = contextIds.length;
-    while (start > 1 && contextIds.length - start < maximumHealedTokens) {
-      const id = contextIds[start - 1];
-      if (!vocabulary.isText(id)) break;
-      start--;
-      if (vocabulary.pieces[id].startsWith(wordStart)) break;
-    }
-    healed = contextIds.length - start;
-    if (healed > 0) {
-      const spelled = contextIds
-        .slice(start)
-        .map((id) => vocabulary.pieces[id])
-        .join('');
-      prefix = new PrefixConstraint(vocabulary, spelled);
-    }
-  }
+  const { healed, firstToken, prefix } = planContinuationStart(
+    vocabulary,
+    text,
+    prepared.contextIds,
+    { dropLeadingSpace: prepared.dropLeadingSpace, tokenHealing: options.tokenHealing ?? true },
+  );
   const contextIds = prepared.contextIds.slice(0, prepared.contextIds.length - healed);
   const endOfText = vocabulary.endOfTextId;
   const eos = [endOfText, vocabulary.newlineId].filter((id): id is number => id !== undefined);

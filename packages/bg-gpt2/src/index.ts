@@ -28,6 +28,7 @@ export type {
 } from './spelling/spell.js';
 export { type SpellingCandidate, SpellingIndex } from './spelling/spelling-index.js';
 export { cutAtStopString, StopStringFilter } from './stop-string-filter.js';
+export { type ContinuationStart, planContinuationStart } from './token-healing.js';
 export { UnknownRowsFilter } from './unknown-rows-filter.js';
 export { Vocabulary, wordStart } from './vocabulary.js';
 export { cutToWords, isWordCharacter } from './word-boundary.js';

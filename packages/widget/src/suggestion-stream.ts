@@ -17,13 +17,11 @@ import {
 import {
   ContinuationDecoder,
   FirstTokenFilter,
-  isWordCharacter,
   LanguageModelError,
-  PrefixConstraint,
+  planContinuationStart,
   StopStringFilter,
   UnknownRowsFilter,
   Vocabulary,
-  wordStart,
 } from 'bg-gpt2/core';
 import type { SuggestionSettings } from './worker-protocol.js';
 
@@ -81,9 +79,6 @@ export interface SuggestionEnd {
 
 /** The last this many tokens of the text are read (as `lm.complete` reads): latency stays flat. */
 const contextTokens = 128;
-/** Tokens of a partly typed word taken back at most (as `lm.complete`). */
-const maximumHealedTokens = 6;
-
 /**
  * Streams the continuation of `text` (the text before the caret) as text deltas, for ghost text:
  * greedy or sampled, one line at most. This is `lm.stream` of `bg-gpt2` with `lm.complete`'s
@@ -113,28 +108,9 @@ export async function* streamSuggestion(
   const promptText = tokenizer.decode(contextIds);
   const dropLeadingSpace = /[^\S\n]$/u.test(text);
 
-  let healed = 0;
-  let firstToken: Uint8Array | undefined;
-  let prefix: PrefixConstraint | undefined;
-  if (dropLeadingSpace) {
-    firstToken = vocabulary.wordStarts();
-  } else if (endsInsideWord(text)) {
-    let start = contextIds.length;
-    while (start > 1 && contextIds.length - start < maximumHealedTokens) {
-      const id = contextIds[start - 1];
-      if (!vocabulary.isText(id)) break;
-      start--;
-      if (vocabulary.pieces[id].startsWith(wordStart)) break;
-    }
-    healed = contextIds.length - start;
-    if (healed > 0) {
-      const spelled = contextIds
-        .slice(start)
-        .map((id) => vocabulary.pieces[id])
-        .join('');
-      prefix = new PrefixConstraint(vocabulary, spelled);
-    }
-  }
+  const { healed, firstToken, prefix } = planContinuationStart(vocabulary, text, contextIds, {
+    dropLeadingSpace,
+  });
   const context = contextIds.slice(0, contextIds.length - healed);
 
   const processors: LogitsProcessor[] = [];
@@ -185,7 +161,3 @@ export async function* streamSuggestion(
 }
 
 /** Whether the text ends with a letter, digit or mark (a word being typed). */
-function endsInsideWord(text: string): boolean {
-  const last = [...text.slice(-2)].pop();
-  return last !== undefined && isWordCharacter(last);
-}
