@@ -37,7 +37,7 @@ export async function* decodeRows(
   const finished: boolean[] = new Array(rows).fill(false);
   let remaining = rows;
   const search = new BoundarySearch();
-  const { processor, random, signal } = options;
+  const { signal } = options;
 
   throwIfAborted(signal);
   let logits = checkLogits(
@@ -55,8 +55,7 @@ export async function* decodeRows(
         continue;
       }
       const scores = logits.subarray(row * vocabularySize, (row + 1) * vocabularySize);
-      processor?.process(scores, context);
-      const token = random === undefined ? argmax(scores) : sampleToken(scores, random);
+      const token = choose(scores, context, options);
       const logprobs =
         options.logprobs === undefined
           ? undefined
@@ -74,4 +73,19 @@ export async function* decodeRows(
     throwIfAborted(signal);
     logits = checkLogits(await model.step(rows === 1 ? next[0] : next), rows, vocabularySize);
   }
+}
+
+/** Processes one row and picks its token: argmax, or a draw (by the chain's fast path if any). */
+function choose(scores: Float32Array, context: SequenceContext, options: ResolvedOptions): number {
+  const { processor, random } = options;
+  if (random === undefined) {
+    processor?.process(scores, context);
+    return argmax(scores);
+  }
+  // Log-probabilities are read from the processed row, which the fast path may not write.
+  if (options.logprobs === undefined && processor?.sample !== undefined) {
+    return processor.sample(scores, context, random);
+  }
+  processor?.process(scores, context);
+  return sampleToken(scores, random);
 }

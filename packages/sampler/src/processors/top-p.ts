@@ -1,6 +1,10 @@
+import type { GenerationContext } from '../generation-context.js';
 import type { LogitsProcessor } from '../logits-processor.js';
 import { BoundarySearch } from '../math/boundary-search.js';
 import { logitRange } from '../math/softmax.js';
+import type { Random } from '../random.js';
+import { sampleToken } from '../selection/multinomial.js';
+import { sampleNucleus } from '../selection/nucleus-sampling.js';
 import { requireMinTokensToKeep, requireNumber } from '../validation.js';
 import type { FilterOptions } from './filter-options.js';
 
@@ -14,7 +18,8 @@ import type { FilterOptions } from './filter-options.js';
  * first.
  *
  * Cost: linear in the vocabulary — the boundary is found by a histogram selection over the
- * logits, and only the few tokens around it are sorted (never the whole vocabulary).
+ * logits, and only the few tokens around it are sorted (never the whole vocabulary). As the last
+ * processor before sampling, {@link TopPProcessor.sample} filters and draws in two passes.
  */
 export class TopPProcessor implements LogitsProcessor {
   /** p, in [0, 1]. */
@@ -45,5 +50,19 @@ export class TopPProcessor implements LogitsProcessor {
       output: logits,
       tiesKept: false,
     });
+  }
+
+  /**
+   * Top-p and the multinomial draw at once (see {@link sampleNucleus}): the distribution of
+   * `process` then `sampleToken`. `logits` is left unchanged, except in the rare rows the fast
+   * path leaves to `process` (thousands of ties at the boundary, `+Infinity`).
+   */
+  sample(logits: Float32Array, _context: GenerationContext, random: Random): number {
+    if (this.topP < 1 && this.minTokensToKeep === 1) {
+      const token = sampleNucleus(logits, this.topP, random);
+      if (token >= 0) return token;
+    }
+    this.process(logits);
+    return sampleToken(logits, random);
   }
 }

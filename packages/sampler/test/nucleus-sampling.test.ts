@@ -1,0 +1,198 @@
+import { describe, expect, it } from 'vitest';
+import {
+  createGenerationContext,
+  createRandom,
+  generate,
+  ProcessorChain,
+  type Random,
+  SamplerError,
+  sampleToken,
+  TemperatureProcessor,
+  TopPProcessor,
+} from '../src/index.js';
+import { ToyModel } from './toy-model.js';
+
+// TopPProcessor.sample — top-p and the draw fused — must draw from exactly the distribution of
+// TopPProcessor.process followed by sampleToken: the same nucleus, renormalized.
+
+const inf = Number.NEGATIVE_INFINITY;
+const context = createGenerationContext([0]);
+const shapes = createRandom(77);
+
+function gaussian(): number {
+  const u = 1 - shapes.next();
+  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * shapes.next());
+}
+
+function rows(length: number): { name: string; logits: Float32Array }[] {
+  return [
+    { name: 'gaussian', logits: Float32Array.from({ length }, () => 3 * gaussian()) },
+    { name: 'narrow', logits: Float32Array.from({ length }, () => 0.01 * gaussian()) },
+    { name: 'ties', logits: Float32Array.from({ length }, () => Math.round(2 * gaussian())) },
+    {
+      name: 'removed',
+      logits: Float32Array.from({ length }, (_, index) =>
+        index % 3 === 1 ? inf : index % 11 === 4 ? Number.NaN : 4 * gaussian(),
+      ),
+    },
+    {
+      name: 'zipf',
+      logits: Float32Array.from(
+        { length },
+        (_, index) => 10 - 1.1 * Math.log(index + 1) + 0.3 * gaussian(),
+      ),
+    },
+    {
+      name: 'outliers',
+      logits: Float32Array.from({ length }, (_, index) =>
+        index % 97 === 5 ? -500 : index === 3 ? 80 : gaussian(),
+      ),
+    },
+    { name: 'constant', logits: new Float32Array(length).fill(1.5) },
+    {
+      name: 'around zero',
+      logits: Float32Array.from({ length }, (_, index) => (index % 5) * 0.004 - 0.008),
+    },
+  ];
+}
+
+/** The reference: the processed row's probabilities (float64), via TopPProcessor.process. */
+function nucleusProbabilities(logits: Float32Array, topP: number): number[] {
+  const processed = Float32Array.from(logits);
+  new TopPProcessor(topP).process(processed);
+  let maximum = inf;
+  for (const value of processed) if (value > maximum) maximum = value;
+  const weights = Array.from(processed, (value) => (value > inf ? Math.exp(value - maximum) : 0));
+  const total = weights.reduce((sum, weight) => sum + weight, 0);
+  return weights.map((weight) => weight / total);
+}
+
+/** A "random" stream that walks an even grid of [0, 1): draws become exact quantiles. */
+function grid(points: number): Random {
+  let next = 0;
+  return { next: () => (next++ + 0.5) / points };
+}
+
+describe('top-p fused with the draw (TopPProcessor.sample)', () => {
+  // Each token owns one contiguous stretch of [0, 1), as long as its probability: over an even
+  // grid of N points, it is drawn N·p times, give or take one.
+  for (const length of [1, 7, 100, 3_001]) {
+    for (const { name, logits } of rows(length)) {
+      for (const topP of [0, 0.5, 0.92, 0.999]) {
+        it(`${name} × ${length}, p = ${topP}: each id drawn N·p ± 1 times over a grid`, () => {
+          const probabilities = nucleusProbabilities(logits, topP);
+          const points = length > 1_000 ? 6_000 : 4_000;
+          const random = grid(points);
+          const processor = new TopPProcessor(topP);
+          const counts = new Array(length).fill(0);
+          for (let draw = 0; draw < points; draw++) {
+            counts[processor.sample(logits, context, random)]++;
+          }
+          for (let index = 0; index < length; index++) {
+            const expected = points * probabilities[index];
+            if (probabilities[index] === 0) expect(counts[index]).toBe(0);
+            else expect(Math.abs(counts[index] - expected)).toBeLessThanOrEqual(1.5);
+          }
+        });
+      }
+    }
+  }
+
+  for (const { name, logits } of rows(50_257)) {
+    it(`${name} × 50 257, p = 0.92: seeded draws stay in the nucleus and fit it (χ²)`, () => {
+      const probabilities = nucleusProbabilities(logits, 0.92);
+      // Ten buckets of equal reference mass, by id: χ² with 9 degrees of freedom.
+      const bucketOf = new Int32Array(logits.length);
+      let cumulative = 0;
+      for (let index = 0; index < logits.length; index++) {
+        bucketOf[index] = Math.min(9, Math.floor(cumulative * 10));
+        cumulative += probabilities[index];
+      }
+      const bucketMass = new Array(10).fill(0);
+      probabilities.forEach((p, index) => {
+        bucketMass[bucketOf[index]] += p;
+      });
+      const processor = new TopPProcessor(0.92);
+      const random = createRandom(31);
+      const draws = name === 'constant' ? 200 : 2_000; // a row of ties takes the slow, general path
+      const counts = new Array(10).fill(0);
+      for (let draw = 0; draw < draws; draw++) {
+        // A row of ties goes through process(), which writes the row: give each draw a copy.
+        const token = processor.sample(Float32Array.from(logits), context, random);
+        expect(probabilities[token]).toBeGreaterThan(0);
+        counts[bucketOf[token]]++;
+      }
+      let statistic = 0;
+      bucketMass.forEach((mass, bucket) => {
+        if (mass > 0) statistic += (counts[bucket] - draws * mass) ** 2 / (draws * mass);
+      });
+      expect(statistic).toBeLessThan(27.877); // χ²(9) at p = 0.001; the seed is fixed
+    });
+  }
+
+  it('reproduces a seed, leaving the logits unchanged', () => {
+    const logits = rows(3_001)[0].logits;
+    const copy = Float32Array.from(logits);
+    const processor = new TopPProcessor(0.92);
+    const first = createRandom(5);
+    const second = createRandom(5);
+    const draws = Array.from({ length: 40 }, () => processor.sample(logits, context, first));
+    expect(Array.from({ length: 40 }, () => processor.sample(logits, context, second))).toEqual(
+      draws,
+    );
+    expect(logits).toEqual(copy);
+    // Golden, recorded once: the arithmetic is engine-independent, so this holds everywhere.
+    expect(draws.slice(0, 8)).toEqual(goldenDraws);
+  });
+
+  it('falls back to process + sampleToken for +Infinity, min tokens and p = 1', () => {
+    const withInfinity = Float32Array.from([0, Number.POSITIVE_INFINITY, 2, 1]);
+    expect(new TopPProcessor(0.5).sample(withInfinity, context, createRandom(1))).toBe(1);
+    const logits = Float32Array.from([3, 2.9, -1, -2]);
+    const keepThree = new TopPProcessor(0.1, { minTokensToKeep: 3 });
+    const seen = new Set<number>();
+    const random = createRandom(3);
+    for (let draw = 0; draw < 2_000; draw++) {
+      seen.add(keepThree.sample(Float32Array.from(logits), context, random));
+    }
+    expect([...seen].sort()).toEqual([0, 1, 2]);
+    const disabled = new TopPProcessor(1);
+    const replay = createRandom(9);
+    expect(disabled.sample(logits, context, createRandom(9))).toBe(sampleToken(logits, replay));
+  });
+
+  it('throws ALL_TOKENS_REMOVED when nothing is left', () => {
+    expect(() =>
+      new TopPProcessor(0.9).sample(Float32Array.from([inf, Number.NaN]), context, createRandom(1)),
+    ).toThrowError(SamplerError);
+  });
+
+  it('a chain ending in top-p draws through it; with logprobs the decoder processes the row', async () => {
+    const logits = [0.3, 1.9, -0.4, 1.2, 0.8, -2.5, 1.5, 0.1];
+    const model = new ToyModel(8, (_sequence, token) => logits[token]);
+    const chain = new ProcessorChain([new TemperatureProcessor(0.7), new TopPProcessor(0.8)]);
+    const processed = Float32Array.from(logits);
+    chain.process(processed, context);
+    const probabilities = nucleusProbabilities(processed, 1);
+    for (const logprobs of [undefined, 2]) {
+      const result = await generate(model, [0], {
+        processor: chain,
+        doSample: true,
+        seed: 4,
+        numReturnSequences: 20_000,
+        maxNewTokens: 1,
+        ...(logprobs === undefined ? {} : { logprobs }),
+      });
+      const counts = new Array(8).fill(0);
+      for (const sequence of result.sequences) counts[sequence.tokens[0]]++;
+      let statistic = 0;
+      probabilities.forEach((p, index) => {
+        if (p === 0) expect(counts[index]).toBe(0);
+        else statistic += (counts[index] - 20_000 * p) ** 2 / (20_000 * p);
+      });
+      expect(statistic).toBeLessThan(20.515); // χ²(≤ 5) at p = 0.001
+    }
+  });
+});
+
+const goldenDraws = [2301, 1212, 462, 1051, 2762, 1546, 1051, 322];
