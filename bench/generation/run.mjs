@@ -23,7 +23,7 @@ const option = (name, fallback) => {
   const index = argv.indexOf(`--${name}`);
   return index >= 0 ? argv[index + 1] : fallback;
 };
-const rounds = option('rounds', '5');
+const rounds = option('rounds', '11');
 const newTokens = option('new-tokens', '128');
 const dtypes = option('dtypes', 'fp32,q8,q4').split(',');
 
@@ -71,7 +71,7 @@ for (const dtype of dtypes) {
   rows.push({ dtype, ...JSON.parse(result.stdout.trim().split('\n').pop()) });
 }
 console.log(
-  `\n${newTokens} new tokens after an 8-token prompt, 2 threads, median of ${rounds} interleaved rounds\n`,
+  `\n${newTokens} new tokens after an 8-token prompt, 2 threads, median of ${rounds} interleaved rounds (overhead: median of the paired per-round ratios)\n`,
 );
 console.log(
   '| dtype | raw decode ms/token | raw tokens/s | bg-gpt2 generate ms/token | generate tokens/s | overhead |',

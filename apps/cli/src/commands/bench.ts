@@ -12,11 +12,14 @@ Measures, interleaved round by round on one loaded model:
   generate   bg-gpt2 end to end: tokenizer, the model card's sampling (top-p 0.92 over the whole
              vocabulary, top-k off) through the processor chain, streaming detokenization
 and reports ms per generated token (the prefill included, medians), tokens/s and what the
-end-to-end path adds. Both paths run the same prompt and generate the same number of tokens.
+end-to-end path adds: the median over rounds of generate / raw − 1, each round's pair run back
+to back (paired, so that a slow moment of the machine affects both). Both paths run the same
+prompt and generate the same number of tokens.
 
   --prompt-tokens <n>   prompt length in tokens (default 8)
   --new-tokens <n>      tokens generated per run (default 128)
-  --rounds <n>          measured rounds (default 3, after one warm-up)
+  --rounds <n>          measured rounds (default 3, after one warm-up); use 9 or more when
+                        measuring an overhead of a few percent
   --json                one JSON object with every figure
 
 ${modelFlagsHelp}
@@ -110,7 +113,7 @@ export async function benchCommand(commandLine: CommandLine): Promise<number> {
       generateMsPerToken: median(generate),
       rawTokensPerSecond: 1000 / median(raw),
       generateTokensPerSecond: 1000 / median(generate),
-      overhead: median(generate) / median(raw) - 1,
+      overhead: median(generate.map((value, round) => value / raw[round])) - 1,
     };
     if (commandLine.flags.has('json')) {
       process.stdout.write(`${JSON.stringify(result)}\n`);
