@@ -12,7 +12,7 @@ const appFolder = dirname(fileURLToPath(import.meta.url));
 const repository = join(appFolder, '..', '..');
 
 /**
- * The model folder the page serves at `models/demo/` (it needs `model.onnx`, `config.json` and
+ * The model folder the page serves at `models/demo/` (it needs `model_int8.onnx` or `model.onnx`, `config.json` and
  * `spiece.model`): the trained demo model of `@bg-gpt2/demo-model`. `fixtureModelFolder` here
  * instead serves the tiny random-weight fixture.
  */

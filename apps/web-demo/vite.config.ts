@@ -32,9 +32,16 @@ async function staticFiles(): Promise<Map<string, string>> {
   for (const file of onnxRuntimeFiles) {
     files.set(`ort/${file}`, join(onnxRuntimeFolder, file));
   }
-  // The files the page loads: the fp32 network (the element's default dtype), config, tokenizer.
+  // The files the page loads: the int8 network (the element's default dtype; fp32 where a folder
+  // has only model.onnx, as the test fixture), config, tokenizer.
   const folder = await modelFolder();
-  const served = ['config.json', 'model.onnx', 'spiece.model', 'tokenizer_config.json'];
+  const served = [
+    'config.json',
+    'model_int8.onnx',
+    'model.onnx',
+    'spiece.model',
+    'tokenizer_config.json',
+  ];
   for (const file of await readdir(folder)) {
     if (served.includes(file)) files.set(`models/demo/${file}`, join(folder, file));
   }

@@ -60,11 +60,15 @@ if (!existsSync(cli)) fail('build first: pnpm build');
 // Our model files, converted by our own CLI (again whenever the converter was rebuilt).
 const converterBuilt = statSync(join(root, 'packages', 'convert', 'dist', 'index.js')).mtimeMs;
 mkdirSync(oursFolder, { recursive: true });
-for (const dtype of ['fp32', 'q8', 'q4']) {
-  const file = join(
-    oursFolder,
-    dtype === 'fp32' ? 'model.onnx' : `model_${dtype === 'q8' ? 'quantized' : 'q4'}.onnx`,
-  );
+// (int8 is for the browser: bench/widget runs it.)
+const ourFiles = {
+  fp32: 'model.onnx',
+  q8: 'model_quantized.onnx',
+  int8: 'model_int8.onnx',
+  q4: 'model_q4.onnx',
+};
+for (const [dtype, name] of Object.entries(ourFiles)) {
+  const file = join(oursFolder, name);
   if (existsSync(file) && statSync(file).mtimeMs > converterBuilt) continue;
   console.error(`converting the seed-shaped checkpoint to ${dtype} …`);
   execFileSync(

@@ -1,5 +1,5 @@
 // <bg-complete> in Chromium on a model of the seed's shape (6 layers, 768 wide, vocab 50257,
-// random weights; fp32 model.onnx unless --dtype), WebAssembly with 2 threads on a cross-origin isolated
+// random weights; the element's default int8 model_int8.onnx unless --dtype), WebAssembly with 2 threads on a cross-origin isolated
 // page, side by side with onnxruntime-node (2 threads) on the same file:
 //   - latency: from the end of the typing pause to the first ghost character on screen, for a
 //     30-token context (the element's bg-suggestion firstTextMs);
@@ -30,11 +30,12 @@ const option = (name, fallback) => {
 };
 /** The model folder (its spiece.model: the 50 000-piece Bulgarian test tokenizer) and dtype. */
 const modelFolder = option('model', join(root, 'bench', '.data', 'seed-shaped-bg-gpt2'));
-const dtype = option('dtype', 'fp32');
+const dtype = option('dtype', 'int8');
 const onnxFiles = {
   fp32: 'model.onnx',
   fp16: 'model_fp16.onnx',
   q8: 'model_quantized.onnx',
+  int8: 'model_int8.onnx',
   q4: 'model_q4.onnx',
 };
 const results = join(root, 'bench', '.data', 'widget-results.json');

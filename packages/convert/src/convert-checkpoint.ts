@@ -15,7 +15,10 @@ import type { WeightDataType } from './quantization/weight-storage.js';
 
 /** Options of {@link convertGpt2ToOnnx}. */
 export interface ConvertGpt2Options {
-  /** How weights are stored: `fp32`, `fp16` (half the size), `q8` (int8), `q4` (4-bit blocks of 32). */
+  /**
+   * How weights are stored: `fp32`, `fp16` (half the size), `q8` (8-bit blocks, for
+   * onnxruntime-node), `int8` (per-channel, for onnxruntime-web), `q4` (4-bit blocks of 32).
+   */
   dtype: WeightDataType;
   /** `optimized` (default): ONNX Runtime contrib operators; `plain`: standard ONNX only. */
   variant?: Gpt2GraphVariant;
@@ -79,7 +82,7 @@ export function convertGpt2ToOnnx(
 ): ConvertedGpt2Model {
   const variant = options.variant ?? 'optimized';
   const keyValueOutputs = options.keyValueOutputs ?? 'present';
-  const dtypes: readonly WeightDataType[] = ['fp32', 'fp16', 'q8', 'q4'];
+  const dtypes: readonly WeightDataType[] = ['fp32', 'fp16', 'q8', 'int8', 'q4'];
   if (!dtypes.includes(options.dtype)) {
     throw new ConvertError(
       'CONFIG_UNSUPPORTED',

@@ -3,7 +3,7 @@
 // complete model folder. Run by `pnpm build` (after tsup, which empties dist/).
 //
 //   node scripts/build-model.mjs            # all dtypes
-//   node scripts/build-model.mjs fp32 q8    # only some (for experiments; the package ships all four)
+//   node scripts/build-model.mjs fp32 q8    # only some (for experiments; the package ships all five)
 import { copyFile, mkdir, open, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,6 +22,7 @@ const onnxFiles = {
   fp32: 'model.onnx',
   fp16: 'model_fp16.onnx',
   q8: 'model_quantized.onnx',
+  int8: 'model_int8.onnx',
   q4: 'model_q4.onnx',
 };
 const checkpointFiles = [

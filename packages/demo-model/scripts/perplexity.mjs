@@ -2,7 +2,7 @@
 // (onnxruntime-node, `session.logitsAll`), next to the PyTorch figure of make-reference.py.
 //
 //   pnpm --filter @bg-gpt2/demo-model build
-//   pnpm --filter @bg-gpt2/demo-model perplexity [-- fp32 q8]   # default: fp32 fp16 q8 q4
+//   pnpm --filter @bg-gpt2/demo-model perplexity [-- fp32 q8]   # default: fp32 fp16 q8 int8 q4
 //
 // The validation stream (fixtures/validation-ids.bin: held-out documents only) is cut into
 // consecutive windows of n_positions tokens, each scored on its own; perplexity =
@@ -17,7 +17,7 @@ const packageFolder = join(dirname(fileURLToPath(import.meta.url)), '..');
 const modelFolder = join(packageFolder, 'dist', 'model');
 const fixtures = join(packageFolder, 'fixtures');
 const dtypes = process.argv.slice(2).filter((arg) => arg !== '--');
-if (dtypes.length === 0) dtypes.push('fp32', 'fp16', 'q8', 'q4');
+if (dtypes.length === 0) dtypes.push('fp32', 'fp16', 'q8', 'int8', 'q4');
 
 const reference = JSON.parse(await readFile(join(fixtures, 'validation.json'), 'utf8'));
 const bytes = await readFile(join(fixtures, 'validation-ids.bin'));

@@ -21,17 +21,18 @@ export const demoModelFolder: string = fileURLToPath(
 export const demoModelName = 'bg-gpt2/demo-model';
 
 /** The precisions the demo model ships in, as `loadModel`'s `dtype` names them. */
-export type DemoModelDataType = 'fp32' | 'fp16' | 'q8' | 'q4';
+export type DemoModelDataType = 'fp32' | 'fp16' | 'q8' | 'int8' | 'q4';
 
 /**
  * The ONNX file of each dtype in {@link demoModelFolder}, named as transformers.js and
- * `@bg-gpt2/runtime` name them. All four are made by `@bg-gpt2/convert` from the checkpoint
+ * `@bg-gpt2/runtime` name them. All five are made by `@bg-gpt2/convert` from the checkpoint
  * when the package is built.
  */
 export const demoModelOnnxFiles: Readonly<Record<DemoModelDataType, string>> = Object.freeze({
   fp32: 'model.onnx',
   fp16: 'model_fp16.onnx',
   q8: 'model_quantized.onnx',
+  int8: 'model_int8.onnx',
   q4: 'model_q4.onnx',
 });
 

@@ -159,6 +159,7 @@ describe('fp32 against PyTorch', () => {
 const lowerPrecision: { dtype: DemoModelDataType; agreement: number; logitError: number }[] = [
   { dtype: 'fp16', agreement: 0.95, logitError: 0.02 },
   { dtype: 'q8', agreement: 0.9, logitError: 0.3 },
+  { dtype: 'int8', agreement: 0.85, logitError: 0.5 },
   { dtype: 'q4', agreement: 0.75, logitError: 1.5 },
 ];
 

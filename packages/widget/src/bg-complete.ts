@@ -173,11 +173,15 @@ export class BgComplete extends LitElement {
   /** The model: a folder URL (relative to the page) or a hub id; default `models/demo/`. */
   @property() accessor model: string = defaultModelPath;
   /**
-   * The ONNX file: `fp32` (default, `model.onnx`), `fp16`, `q8` (`model_quantized.onnx`), `q4`.
-   * fp32 because onnxruntime-web 1.30's WebAssembly runs the block-quantized q8/q4 files of
-   * `@bg-gpt2/convert` (MatMulNBits) many times slower; they download 3–6× faster.
+   * The ONNX file: `auto` (default): `int8` (`model_int8.onnx`, or the checkpoint converted to
+   * it in the page) when the folder has it, else `fp32` (`model.onnx`) — fp32 always with
+   * `webgpu`, whose backend has no int8 kernel; or one of `int8`,
+   * `fp32`, `fp16`, `q8` (`model_quantized.onnx`), `q4`. int8 — per-channel weights multiplied
+   * by `DynamicQuantizeMatMul` — decodes 2.4× faster than fp32 in onnxruntime-web and downloads
+   * 4× less; onnxruntime-web 1.30's WebAssembly runs the block-quantized q8/q4 files
+   * (`MatMulNBits`, the fastest in Node) many times slower.
    */
-  @property() accessor dtype = 'fp32';
+  @property() accessor dtype = 'auto';
   /**
    * Where onnxruntime-web's `.wasm`/`.mjs` files are served (a URL prefix ending in `/`);
    * default: jsDelivr's copy of the installed onnxruntime-web.

@@ -3,7 +3,7 @@ export interface LoadRequest {
   type: 'load';
   /** A model folder URL (absolute) or a hub repository id. */
   model: string;
-  /** `fp32`, `fp16`, `q8`, `q4` (which ONNX file). */
+  /** `auto` (int8, else fp32), `int8`, `fp32`, `fp16`, `q8`, `q4` (which ONNX file). */
   dtype: string;
   /** Where onnxruntime-web's `.wasm` / `.mjs` files are served (absolute URL ending in `/`). */
   wasmPaths: string | undefined;

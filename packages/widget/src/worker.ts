@@ -2,7 +2,7 @@
 // The module Web Worker of <bg-complete>: loads the model with onnxruntime-web (WebAssembly, or
 // WebGPU when asked) and streams continuations. One request runs at a time: a newer one cancels
 // the one in flight and starts once it has stopped; requests superseded while waiting never start.
-import { loadModel, registerWebBackend } from '@bg-gpt2/runtime/web';
+import { loadModel, type Model, registerWebBackend } from '@bg-gpt2/runtime/web';
 import {
   createSuggestionModel,
   type SuggestionModel,
@@ -55,12 +55,26 @@ async function load(request: LoadRequest): Promise<SuggestionModel> {
     webgpu: request.webgpu,
   });
   const started = performance.now();
-  const model = await loadModel(request.model, {
-    dtype: request.dtype as 'q8',
-    tokenizer: true,
-    onProgress: ({ phase, file, loaded, total }) =>
-      post({ type: 'progress', phase, file, loaded, total }),
-  });
+  const load = (dtype: string) =>
+    loadModel(request.model, {
+      dtype: dtype as 'int8',
+      tokenizer: true,
+      onProgress: ({ phase, file, loaded, total }) =>
+        post({ type: 'progress', phase, file, loaded, total }),
+    });
+  let model: Model;
+  if (request.dtype !== 'auto') model = await load(request.dtype);
+  else if (request.webgpu) model = await load('fp32'); // WebGPU has no int8 DynamicQuantizeMatMul
+  else {
+    // int8 (the fastest on WebAssembly) when the folder has it or a checkpoint to make it from;
+    // else fp32.
+    try {
+      model = await load('int8');
+    } catch (error) {
+      if ((error as { code?: unknown } | undefined)?.code !== 'MODEL_NOT_FOUND') throw error;
+      model = await load('fp32');
+    }
+  }
   let ready: SuggestionModel;
   try {
     ready = createSuggestionModel(model);

@@ -11,7 +11,7 @@ import { demoModelFolder } from '@bg-gpt2/demo-model';
 const packageFolder = join(dirname(fileURLToPath(import.meta.url)), '..');
 const repository = join(packageFolder, '..', '..');
 
-/** The dtype the tests load (`model.onnx`), as the element does by default. */
+/** The dtype the Node-side tests load and the tiny fixture is converted to (`model.onnx`). */
 export const testDataType = 'fp32';
 
 /**

@@ -7,14 +7,15 @@ import { CliError } from '../cli-error.js';
 import { progressBars } from '../load-progress-bars.js';
 import { modelSourceOptions } from '../model-source-options.js';
 
-export const convertHelp = `bg-gpt2 convert <folder | URL | owner/name[@revision]> --out <folder> [--dtype fp32|fp16|q8|q4]
+export const convertHelp = `bg-gpt2 convert <folder | URL | owner/name[@revision]> --out <folder> [--dtype fp32|fp16|q8|int8|q4]
 
 Converts a GPT-2 checkpoint as its authors published it (config.json + pytorch_model.bin or
 model.safetensors, plus spiece.model / tokenizer_config.json) to an ONNX model with a KV cache,
 in pure JavaScript. The output folder is a complete model folder that --model accepts.
 
   --out <folder>     where to write (created; files are written atomically)
-  --dtype <type>     fp32 (default) | fp16 (half size) | q8 (int8, ~4x smaller) | q4 (4-bit)
+  --dtype <type>     fp32 (default) | fp16 (half size) | q8 (8-bit blocks, ~4x smaller; fastest
+                     in Node) | int8 (per-channel, ~4x smaller; fastest in browsers) | q4 (4-bit)
   --kv-layout <kind> present (default: Hugging Face Optimum's present.* outputs, which
                      transformers.js and other ONNX GPT-2 runners read) | new (only this call's
                      keys/values as new_key_values.*, appended in place by @bg-gpt2/runtime:
@@ -37,8 +38,8 @@ export async function convertCommand(commandLine: CommandLine): Promise<number> 
     throw new CliError('usage', `convert needs a source and --out <folder>.\n\n${convertHelp}`);
   }
   const dtype = (commandLine.flags.get('dtype') ?? 'fp32') as ModelDataType;
-  if (!['fp32', 'fp16', 'q8', 'q4'].includes(dtype)) {
-    throw new CliError('usage', `--dtype must be fp32, fp16, q8 or q4, not "${String(dtype)}".`);
+  if (!['fp32', 'fp16', 'q8', 'int8', 'q4'].includes(dtype)) {
+    throw new CliError('usage', `--dtype must be fp32, fp16, q8, int8 or q4, not "${String(dtype)}".`);
   }
   const layout = commandLine.flags.get('kv-layout') ?? 'present';
   if (layout !== 'present' && layout !== 'new') {

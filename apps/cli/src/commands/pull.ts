@@ -5,7 +5,7 @@ import { CliError } from '../cli-error.js';
 import { progressBars } from '../load-progress-bars.js';
 import { modelSourceOptions } from '../model-source-options.js';
 
-export const pullHelp = `bg-gpt2 pull <owner/name[@revision] | URL> [--dtype fp32|fp16|q8|q4]
+export const pullHelp = `bg-gpt2 pull <owner/name[@revision] | URL> [--dtype fp32|fp16|q8|int8|q4]
 
 Downloads a model into the local cache (resuming interrupted downloads, checking sizes and
 sha256), and converts its checkpoint to ONNX once, so later commands start at once and work

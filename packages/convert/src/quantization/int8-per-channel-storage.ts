@@ -15,9 +15,15 @@ const microsoft = 'com.microsoft';
  * `B`; lookups gather its columns. Position embeddings are stored as float16.
  */
 export class Int8PerChannelStorage implements WeightStorage {
-  readonly dataType: WeightDataType = 'q8';
+  readonly dataType: WeightDataType;
 
-  constructor(private readonly graph: OnnxGraphBuilder) {}
+  /** @param dataType `int8`, or `q8` when asked for by {@link WeightStorageTuning.int8Kernel}. */
+  constructor(
+    private readonly graph: OnnxGraphBuilder,
+    dataType: WeightDataType = 'int8',
+  ) {
+    this.dataType = dataType;
+  }
 
   /** Stores `[k, n]` as int8 + `[n]` scales. */
   private store(kMajor: Float32Array, k: number, n: number, name: string) {

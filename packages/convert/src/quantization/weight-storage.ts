@@ -4,8 +4,13 @@ import { BlockQuantizedStorage } from './block-quantized-storage.js';
 import { FloatStorage } from './float-storage.js';
 import { Int8PerChannelStorage } from './int8-per-channel-storage.js';
 
-/** How the weights are stored in the model file. Activations and I/O are float32 in every case. */
-export type WeightDataType = 'fp32' | 'fp16' | 'q8' | 'q4';
+/**
+ * How the weights are stored in the model file. Activations and I/O are float32 in every case.
+ * `q8`: 8-bit `MatMulNBits` blocks (fastest in onnxruntime-node); `int8`: per-channel int8 by
+ * `DynamicQuantizeMatMul` (fastest in onnxruntime-web, whose `MatMulNBits` is slow); `q4`: 4-bit
+ * `MatMulNBits` blocks of 32.
+ */
+export type WeightDataType = 'fp32' | 'fp16' | 'q8' | 'int8' | 'q4';
 
 /** Which ONNX Runtime kernel multiplies by int8 weights (`q8`). */
 export type Int8MatMulKernel = 'DynamicQuantizeMatMul' | 'MatMulNBits';
@@ -70,8 +75,10 @@ export function createWeightStorage(
       return new FloatStorage(graph, 'float16', tuning);
     case 'q8':
       return (tuning.int8Kernel ?? 'MatMulNBits') === 'DynamicQuantizeMatMul'
-        ? new Int8PerChannelStorage(graph)
+        ? new Int8PerChannelStorage(graph, 'q8')
         : new BlockQuantizedStorage(graph, 8, tuning.int8BlockSize ?? 128, tuning);
+    case 'int8':
+      return new Int8PerChannelStorage(graph);
     case 'q4':
       return new BlockQuantizedStorage(graph, 4, tuning.int4BlockSize ?? 32, tuning);
   }

@@ -92,7 +92,7 @@ describe('convertGpt2ToOnnx', () => {
 
   it('stores tied embeddings once: the tied file is smaller than the untied one', () => {
     const untied = loadFixture('tiny-gpt2-untied');
-    for (const dtype of ['fp32', 'fp16', 'q8', 'q4'] as const) {
+    for (const dtype of ['fp32', 'fp16', 'q8', 'int8', 'q4'] as const) {
       const tiedBytes = convertGpt2ToOnnx(tiny.weights, tiny.config, { dtype }).metadata
         .weightByteLength;
       const untiedBytes = convertGpt2ToOnnx(untied.weights, untied.config, { dtype }).metadata
@@ -100,7 +100,7 @@ describe('convertGpt2ToOnnx', () => {
       const tableBytes =
         tiny.config.vocabularySize *
         tiny.config.embeddingSize *
-        { fp32: 4, fp16: 2, q8: 1, q4: 0.5 }[dtype];
+        { fp32: 4, fp16: 2, q8: 1, int8: 1, q4: 0.5 }[dtype];
       expect(untiedBytes - tiedBytes, dtype).toBeGreaterThanOrEqual(tableBytes);
     }
   });
@@ -156,7 +156,7 @@ describe('convertGpt2ToOnnx', () => {
     const attempt = (options: object) => () =>
       convertGpt2ToOnnx(tiny.weights, tiny.config, options as { dtype: 'fp32' });
     expect(attempt({ dtype: 'int3' })).toThrowError(ConvertError);
-    expect(attempt({ dtype: 'int3' })).toThrowError(/fp32, fp16, q8, q4/);
+    expect(attempt({ dtype: 'int3' })).toThrowError(/fp32, fp16, q8, int8, q4/);
     expect(attempt({ dtype: 'fp32', variant: 'fast' })).toThrowError(/optimized/);
     expect(attempt({ dtype: 'fp32', keyValueOutputs: 'all' })).toThrowError(/present/);
     try {

@@ -24,6 +24,7 @@ const bounds: Record<
 > = {
   fp16: { maxLogit: 2e-3, topOne: 0.97, logProbability: 2e-4, perplexityRatio: 1.001 },
   q8: { maxLogit: 5e-2, topOne: 0.9, logProbability: 5e-3, perplexityRatio: 1.01 },
+  int8: { maxLogit: 1e-1, topOne: 0.85, logProbability: 1e-2, perplexityRatio: 1.02 },
   q4: { maxLogit: 0.3, topOne: 0.5, logProbability: 5e-2, perplexityRatio: 1.1 },
 };
 
@@ -73,7 +74,7 @@ describe('perplexity of the float32 model’s greedy continuation', () => {
   it('changes little under fp16, q8 and q4', async () => {
     const reference32 = await continuationPerplexity('fp32');
     const ratios: Record<string, number> = {};
-    for (const dtype of ['fp16', 'q8', 'q4'] as const) {
+    for (const dtype of ['fp16', 'q8', 'int8', 'q4'] as const) {
       ratios[dtype] = (await continuationPerplexity(dtype)) / reference32;
     }
     console.log(
@@ -89,7 +90,7 @@ describe('perplexity of the float32 model’s greedy continuation', () => {
   });
 });
 
-describe.each(['fp16', 'q8', 'q4'] as const)('%s weights', (dtype) => {
+describe.each(['fp16', 'q8', 'int8', 'q4'] as const)('%s weights', (dtype) => {
   it.each([
     ['optimized', 'present'],
     ['plain', 'present'],

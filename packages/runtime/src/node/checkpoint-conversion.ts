@@ -26,7 +26,7 @@ interface ConverterModule {
 }
 
 /** The precisions `@bg-gpt2/convert` writes. */
-const convertibleDataTypes: readonly ModelDataType[] = ['fp32', 'fp16', 'q8', 'q4'];
+const convertibleDataTypes: readonly ModelDataType[] = ['fp32', 'fp16', 'q8', 'int8', 'q4'];
 
 /** What {@link convertCheckpoint} needs. */
 export interface CheckpointConversion {

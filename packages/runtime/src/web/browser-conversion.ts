@@ -34,7 +34,7 @@ export interface BrowserConversion {
   onProgress?: LoadProgressCallback | undefined;
 }
 
-const convertibleDataTypes: readonly ModelDataType[] = ['fp32', 'fp16', 'q8', 'q4'];
+const convertibleDataTypes: readonly ModelDataType[] = ['fp32', 'fp16', 'q8', 'int8', 'q4'];
 
 function toHex(bytes: ArrayBuffer): string {
   return [...new Uint8Array(bytes)].map((byte) => byte.toString(16).padStart(2, '0')).join('');

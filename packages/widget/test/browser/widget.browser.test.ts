@@ -122,7 +122,7 @@ describe('<bg-complete> in Chromium', () => {
     const isolated = await page.evaluate(() => crossOriginIsolated);
     expect(isolated).toBe(true);
     expect(server.requests.some((path) => path.startsWith('/widget/worker.js'))).toBe(true);
-    expect(server.requests).toContain('/models/test/model.onnx');
+    expect(server.requests).toContain('/models/test/model_int8.onnx'); // dtype auto: int8
     expect(server.requests.some((path) => path.startsWith('/ort/ort-wasm-simd-threaded'))).toBe(
       true,
     );
@@ -279,7 +279,7 @@ describe('<bg-complete> in Chromium', () => {
       detail: { file?: string; fraction?: number; loaded?: number; total?: number };
     }[];
     const progress = events.filter((event) => event.type === 'bg-progress');
-    const model = progress.filter((event) => event.detail.file === 'model.onnx');
+    const model = progress.filter((event) => event.detail.file === 'model_int8.onnx');
     expect(model.length).toBeGreaterThan(0);
     expect(model.at(-1)!.detail.loaded).toBe(model.at(-1)!.detail.total);
     const fractions = progress
