@@ -64,7 +64,8 @@ async function load(request: LoadRequest): Promise<SuggestionModel> {
     });
   let model: Model;
   if (request.dtype !== 'auto') model = await load(request.dtype);
-  else if (request.webgpu) model = await load('fp32'); // WebGPU has no int8 DynamicQuantizeMatMul
+  // WebGPU has no DynamicQuantizeMatMul kernel: fp32 there.
+  else if (request.webgpu) model = await load('fp32');
   else {
     // int8 (the fastest on WebAssembly) when the folder has it or a checkpoint to make it from;
     // else fp32.

@@ -39,7 +39,10 @@ export async function convertCommand(commandLine: CommandLine): Promise<number> 
   }
   const dtype = (commandLine.flags.get('dtype') ?? 'fp32') as ModelDataType;
   if (!['fp32', 'fp16', 'q8', 'int8', 'q4'].includes(dtype)) {
-    throw new CliError('usage', `--dtype must be fp32, fp16, q8, int8 or q4, not "${String(dtype)}".`);
+    throw new CliError(
+      'usage',
+      `--dtype must be fp32, fp16, q8, int8 or q4, not "${String(dtype)}".`,
+    );
   }
   const layout = commandLine.flags.get('kv-layout') ?? 'present';
   if (layout !== 'present' && layout !== 'new') {
