@@ -15,6 +15,7 @@ import {
   parseHubRepository,
   resolveHubEndpoint,
 } from '../model-source.js';
+import { sessionCreationError } from '../session-creation-error.js';
 import { defaultCacheDirectory, hubCacheFolder, urlCacheFolder } from './cache-directory.js';
 import { CachedDownloadStore } from './cached-download-store.js';
 import { convertCheckpoint } from './checkpoint-conversion.js';
@@ -205,11 +206,11 @@ export async function loadModel(
   try {
     session = await backend.createSession(modelPath, options.sessionOptions);
   } catch (cause) {
-    throw new RuntimeError(
-      'MODEL_INVALID',
-      `ONNX Runtime (${name}) cannot load ${modelPath}: ${cause instanceof Error ? cause.message : String(cause)}. ` +
-        'Delete the file to download or convert it again, or check that it is a GPT-2 ONNX model.',
-      { cause },
+    throw sessionCreationError(
+      name,
+      modelPath,
+      cause,
+      'Delete the file to download or convert it again, or check that it is a GPT-2 ONNX model.',
     );
   }
   const details: ModelDetails = {

@@ -12,6 +12,7 @@ import {
   parseHubRepository,
   resolveHubEndpoint,
 } from '../model-source.js';
+import { sessionCreationError } from '../session-creation-error.js';
 import { BrowserCacheStore } from './browser-cache-store.js';
 import { convertInBrowser } from './browser-conversion.js';
 
@@ -147,10 +148,11 @@ export async function loadModel(
   try {
     session = await backend.createSession(modelBytes, options.sessionOptions);
   } catch (cause) {
-    throw new RuntimeError(
-      'MODEL_INVALID',
-      `ONNX Runtime (${name}) cannot load the model of ${sourceText}: ${cause instanceof Error ? cause.message : String(cause)}.`,
-      { cause },
+    throw sessionCreationError(
+      name,
+      `the model of ${sourceText}`,
+      cause,
+      'Check that it is a GPT-2 ONNX model, or clear the page’s cached files to download it again.',
     );
   }
   try {
