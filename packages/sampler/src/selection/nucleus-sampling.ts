@@ -1,4 +1,5 @@
 import { exponential, exponentialTable, exponentialWith } from '../math/exp.js';
+import { logitMaximum } from '../math/softmax.js';
 import type { Random } from '../random.js';
 import { allTokensRemoved } from './greedy.js';
 
@@ -36,7 +37,7 @@ export function sampleNucleus(logits: Float32Array, topP: number, random: Random
     scratch.memberWeights = new Float64Array(length);
     scratch.packed = new Float64Array(length);
   }
-  const highest = maximumOf(logits);
+  const highest = logitMaximum(logits);
   if (!(highest > Number.NEGATIVE_INFINITY)) throw allTokensRemoved();
   if (!(highest < Number.POSITIVE_INFINITY)) return -1;
   // 4096 bins from `low` to the largest logit, at most 1/64 wide; `low` is at most 64 below
@@ -251,33 +252,6 @@ function drawAmong(count: number, drawn: number, sum: number): number {
   let last = count - 1;
   while (last > 0 && !(weights[last] > 0)) last--;
   return members[last];
-}
-
-/** The largest logit (`NaN` skipped; `-Infinity` when there is none). */
-function maximumOf(logits: Float32Array): number {
-  let maximum0 = Number.NEGATIVE_INFINITY;
-  let maximum1 = Number.NEGATIVE_INFINITY;
-  let maximum2 = Number.NEGATIVE_INFINITY;
-  let maximum3 = Number.NEGATIVE_INFINITY;
-  const length = logits.length;
-  let index = 0;
-  // biome-ignore-start lint/complexity/useMathMinMax: Math.max would let NaN through
-  for (; index + 3 < length; index += 4) {
-    const value0 = logits[index];
-    const value1 = logits[index + 1];
-    const value2 = logits[index + 2];
-    const value3 = logits[index + 3];
-    maximum0 = value0 > maximum0 ? value0 : maximum0;
-    maximum1 = value1 > maximum1 ? value1 : maximum1;
-    maximum2 = value2 > maximum2 ? value2 : maximum2;
-    maximum3 = value3 > maximum3 ? value3 : maximum3;
-  }
-  for (; index < length; index++) {
-    const value = logits[index];
-    maximum0 = value > maximum0 ? value : maximum0;
-  }
-  // biome-ignore-end lint/complexity/useMathMinMax: Math.max would let NaN through
-  return Math.max(maximum0, maximum1, maximum2, maximum3);
 }
 
 /** The smallest logit above `-Infinity` among every `stride`-th one (`+Infinity`: none). */
