@@ -19,6 +19,7 @@ import { createRequire } from 'node:module';
 import { dirname, extname, join, normalize } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { chromiumArguments, findChromium } from '../../packages/widget/scripts/chromium.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
@@ -59,10 +60,12 @@ if (!existsSync(join(modelFolder, onnxFiles[dtype] ?? 'none'))) {
   fail('no seed-shaped model; see bench/runtime/run.mjs for how bench/.data is made');
 }
 if (!existsSync(join(widgetFolder, 'dist', 'worker.js'))) fail('build first: pnpm build');
-const chromiumPath = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/google-chrome']
-  .filter(Boolean)
-  .find((path) => existsSync(path));
-if (chromiumPath === undefined) fail('no Chromium: sh packages/widget/scripts/install-chromium.sh');
+let chromiumPath;
+try {
+  chromiumPath = findChromium();
+} catch (error) {
+  fail(error.message);
+}
 
 // ---- 30-token contexts ------------------------------------------------------------------------
 const { createBgGpt2Tokenizer } = await import('@bg-gpt2/tokenizer');
@@ -121,17 +124,7 @@ const origin = `http://127.0.0.1:${server.address().port}`;
 const browser = await chromium.launch({
   executablePath: chromiumPath,
   headless: true,
-  args: [
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-quic',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--disable-dev-shm-usage',
-    '--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1',
-  ],
+  args: chromiumArguments,
 });
 const tab = await (await browser.newContext()).newPage();
 tab.on('pageerror', (error) => console.error('page error:', error.message));

@@ -1,45 +1,11 @@
-import { existsSync } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, sep } from 'node:path';
 import { type Browser, type BrowserContext, chromium } from 'playwright-core';
+import { chromiumArguments, findChromium } from '../../scripts/chromium.mjs';
 
-/**
- * Where Chromium is: `CHROMIUM_PATH`, else Debian's `/usr/bin/chromium` (`apt-get install -y
- * chromium`; scripts/install-chromium.sh does it on a CI machine), else other usual places.
- */
-export function findChromium(): string {
-  const candidates = [
-    process.env.CHROMIUM_PATH,
-    '/usr/bin/chromium',
-    '/usr/bin/chromium-browser',
-    '/usr/bin/google-chrome',
-    '/usr/bin/google-chrome-stable',
-  ];
-  for (const candidate of candidates) {
-    if (candidate !== undefined && candidate !== '' && existsSync(candidate)) return candidate;
-  }
-  throw new Error(
-    'The browser tests need Chromium and found none. Install it with ' +
-      '`sudo apt-get install -y chromium` (or run packages/widget/scripts/install-chromium.sh), or ' +
-      'set CHROMIUM_PATH to a Chromium or Chrome binary.',
-  );
-}
-
-/** Chromium flags for these machines (see shared/ENVIRONMENT.md): no sandbox, no network chatter. */
-export const chromiumArguments = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-dev-shm-usage',
-  // Any host name but 127.0.0.1 fails to resolve: nothing can leave the machine.
-  '--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1',
-];
+export { chromiumArguments, findChromium };
 
 /** Launches headless Chromium. */
 export function launchChromium(): Promise<Browser> {
