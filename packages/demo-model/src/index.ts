@@ -26,7 +26,9 @@ export type DemoModelDataType = 'fp32' | 'fp16' | 'q8' | 'int8' | 'q4';
 /**
  * The ONNX file of each dtype in {@link demoModelFolder}, named as transformers.js and
  * `@bg-gpt2/runtime` name them. All five are made by `@bg-gpt2/convert` from the checkpoint
- * when the package is built.
+ * when the package is built; the npm package ships `int8` (the browser's) and `q8` (the
+ * fastest in Node) — the runtime makes the others from the checkpoint on first use and caches
+ * them, as for any checkpoint.
  */
 export const demoModelOnnxFiles: Readonly<Record<DemoModelDataType, string>> = Object.freeze({
   fp32: 'model.onnx',
@@ -45,7 +47,7 @@ export const demoModelCheckpointFiles: readonly string[] = Object.freeze([
   'README.md',
 ]);
 
-/** Every file in {@link demoModelFolder}: the checkpoint files, then the ONNX models. */
+/** Every file of the built {@link demoModelFolder}: the checkpoint files, then the ONNX models. */
 export const demoModelFiles: readonly string[] = Object.freeze([
   ...demoModelCheckpointFiles,
   ...Object.values(demoModelOnnxFiles),

@@ -1,5 +1,6 @@
-import { access, readFile } from 'node:fs/promises';
+import { access, copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { onnxFileName } from '@bg-gpt2/runtime';
 import { loadModel, type Model } from '@bg-gpt2/runtime/node';
@@ -84,6 +85,51 @@ async function greedy(model: Model, ids: number[], count: number) {
   await session.dispose();
   return { tokens, rows };
 }
+
+describe('the npm package', () => {
+  /** The built files that package.json's `files` leaves out of the published package. */
+  async function unpublished(): Promise<string[]> {
+    const manifest = JSON.parse(
+      await readFile(join(demoModelFolder, '..', '..', 'package.json'), 'utf8'),
+    ) as { files: string[] };
+    return manifest.files
+      .filter((entry) => entry.startsWith('!dist/model/'))
+      .map((entry) => entry.slice('!dist/model/'.length));
+  }
+
+  it('ships the checkpoint with the int8 and q8 files only (fp32, fp16, q4 are made on use)', async () => {
+    expect((await unpublished()).sort()).toEqual(
+      [demoModelOnnxFiles.fp32, demoModelOnnxFiles.fp16, demoModelOnnxFiles.q4].sort(),
+    );
+  });
+
+  it('works as published: fp32 converted from the checkpoint on first use, as PyTorch', async () => {
+    const left = await unpublished();
+    const folder = await mkdtemp(join(tmpdir(), 'bg-gpt2-demo-published-'));
+    try {
+      for (const file of demoModelFiles) {
+        if (!left.includes(file)) await copyFile(join(demoModelFolder, file), join(folder, file));
+      }
+      const phases = new Set<string>();
+      const model = await loadModel(folder, {
+        ...options,
+        dtype: 'fp32',
+        cacheDirectory: join(folder, '.cache'),
+        onProgress: ({ phase }) => phases.add(phase),
+      });
+      try {
+        expect(phases.has('convert')).toBe(true);
+        const prompt = prompts[0];
+        const { tokens } = await greedy(model, prompt.input_ids, prompt.greedy.length);
+        expect(tokens).toEqual(prompt.greedy);
+      } finally {
+        await model.dispose();
+      }
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
+  });
+});
 
 describe('fp32 against PyTorch', () => {
   let model: Model;
