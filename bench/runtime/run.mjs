@@ -191,14 +191,29 @@ for (const configuration of configurations) {
 }
 const transformersJs = (dtype) =>
   rows.find((row) => row.engine === 'transformers.js' && row.dtype === dtype);
-const baseline = transformersJs('fp32');
-// Ratio to transformers.js with the same weight type (q8: its quantize_dynamic model), if any.
-const sameDtype = (row, key) => {
-  const reference = transformersJs(row.dtype);
-  return reference ? `${(row[key] / reference[key]).toFixed(2)}x` : '—';
+/**
+ * The ratio of `row` to transformers.js with `dtype` at `promptLength`: the median over rounds of
+ * each round's ratio (the rounds are interleaved, so a round's two runs share the machine's
+ * state: a slow stretch of a shared machine cancels out), `undefined` without a reference.
+ */
+const ratio = (row, dtype, promptLength) => {
+  if (transformersJs(dtype) === undefined) return undefined;
+  const ours = pick(row.engine, row.dtype, promptLength);
+  const theirs = pick('transformers.js', dtype, promptLength);
+  const paired = ours
+    .map((run) => {
+      const reference = theirs.find((other) => other.round === run.round);
+      return reference ? run.msPerToken / reference.msPerToken : undefined;
+    })
+    .filter((value) => value !== undefined);
+  return paired.length > 0 ? median(paired) : undefined;
 };
+const format = (value) => (value === undefined ? '—' : `${value.toFixed(2)}x`);
+// Ratio to transformers.js with the same weight type (q8: its quantize_dynamic model), if any.
+const sameDtype = (row, key) => format(ratio(row, row.dtype, Number(key.slice(2))));
+const toFp32 = (row, key) => format(ratio(row, 'fp32', Number(key.slice(2))));
 console.log(
-  `\n${newTokens} new tokens, 2 threads, ${rounds} round(s), medians; floor = weights read once per token\n`,
+  `\n${newTokens} new tokens, 2 threads, ${rounds} round(s), medians (ratios: medians of the per-round ratios); floor = weights read once per token\n`,
 );
 console.log(
   '| engine | dtype | ms/token (8) | vs tjs fp32 | vs tjs same dtype | ms/token (512) | vs tjs fp32 | vs tjs same dtype | vs floor (8) | prefill 512 ms | load ms | peak RSS MB |',
@@ -206,8 +221,8 @@ console.log(
 console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
 for (const row of rows) {
   console.log(
-    `| ${row.engine} | ${row.dtype} | ${row.ms8.toFixed(2)} | ${(row.ms8 / baseline.ms8).toFixed(2)}x | ${sameDtype(row, 'ms8')} | ` +
-      `${row.ms512.toFixed(2)} | ${(row.ms512 / baseline.ms512).toFixed(2)}x | ${sameDtype(row, 'ms512')} | ${(row.ms8 / floor[row.dtype]).toFixed(2)}x | ` +
+    `| ${row.engine} | ${row.dtype} | ${row.ms8.toFixed(2)} | ${toFp32(row, 'ms8')} | ${sameDtype(row, 'ms8')} | ` +
+      `${row.ms512.toFixed(2)} | ${toFp32(row, 'ms512')} | ${sameDtype(row, 'ms512')} | ${(row.ms8 / floor[row.dtype]).toFixed(2)}x | ` +
       `${row.prefill512.toFixed(0)} | ${row.loadMs.toFixed(0)} | ${row.peakRssMb.toFixed(0)}${row.disturbed ? ' (disturbed)' : ''} |`,
   );
 }
