@@ -21,6 +21,7 @@ export {
   type ConvertGpt2Options,
   convertGpt2ToOnnx,
 } from './convert-checkpoint.js';
+export { converterRevision } from './converter-revision.js';
 export { ConvertError, type ConvertErrorCode } from './errors.js';
 export { checkGpt2Weights } from './gpt2/check-gpt2-weights.js';
 export {

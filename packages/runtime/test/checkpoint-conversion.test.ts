@@ -1,5 +1,5 @@
-import { copyFile, readdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { copyFile, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LoadProgress, loadModel } from '../src/node.js';
 import {
@@ -51,7 +51,7 @@ describe('a folder with only a checkpoint', () => {
       expect(progress.some((report) => report.phase === 'convert')).toBe(true);
       expect(model.files[weights]).toBe(join(folder, weights));
       expect(model.files['model.onnx']).toMatch(
-        /converted[/\\][0-9a-f]{64}-fp32-new-kv[/\\]model\.onnx$/,
+        /converted[/\\][0-9a-f]{64}-fp32-new-kv-r[\w.-]+[/\\]model\.onnx$/,
       );
       expect(model.signature.logitsToKeep).toBe('num_logits_to_keep');
       expect(model.signature.keyValueOutputs).toBe('new');
@@ -83,6 +83,28 @@ describe('a folder with only a checkpoint', () => {
     });
   }
 
+  it('converts again when the converter writes differently (its revision is in the cache key)', async () => {
+    const folder = await checkpointFolder('revisions', 'model.safetensors');
+    const cacheDirectory = join(temporary, 'cache-revisions');
+    const first = await loadModel(folder, { ...options, cacheDirectory });
+    const path = first.files['model.onnx']!;
+    await first.dispose();
+    // The same conversion as an older converter would have left it: a different revision.
+    const older = path.replace(/-r[\w.-]+([/\\]model\.onnx)$/, '-r2000-01-01$1');
+    await mkdir(dirname(older), { recursive: true });
+    await writeFile(older, 'an older conversion');
+    await rm(dirname(path), { recursive: true });
+    const phases: string[] = [];
+    const again = await loadModel(folder, {
+      ...options,
+      cacheDirectory,
+      onProgress: ({ phase }) => phases.push(phase),
+    });
+    expect(phases).toContain('convert');
+    expect(again.files['model.onnx']).toBe(path);
+    await again.dispose();
+  });
+
   it('is downloaded from the hub and converted', async () => {
     const folder = await checkpointFolder('hub-checkpoint', 'pytorch_model.bin');
     const server = await startHubServer(folder, 'tester/checkpoint-only');
@@ -93,7 +115,7 @@ describe('a folder with only a checkpoint', () => {
         cacheDirectory: join(temporary, 'cache-hub'),
         dtype: 'fp16',
       });
-      expect(model.files['model.onnx']).toMatch(/-fp16-new-kv[/\\]model\.onnx$/);
+      expect(model.files['model.onnx']).toMatch(/-fp16-new-kv-r[\w.-]+[/\\]model\.onnx$/);
       const prompt = reference.prompts[0];
       const logits = await model.createSession().prefill(prompt.input_ids);
       expect(argmax(logits)).toBe(prompt.first_token);
@@ -118,7 +140,7 @@ describe('a folder with only a checkpoint', () => {
       cacheDirectory: join(temporary, 'cache-present'),
       keyValueOutputs: 'present',
     });
-    expect(model.files['model.onnx']).toMatch(/[0-9a-f]{64}-fp32[/\\]model\.onnx$/);
+    expect(model.files['model.onnx']).toMatch(/[0-9a-f]{64}-fp32-r[\w.-]+[/\\]model\.onnx$/);
     expect(model.signature.keyValueOutputs).toBe('present');
     expect(model.signature.presentKeys).toEqual(['present.0.key', 'present.1.key']);
     const prompt = reference.prompts[1];

@@ -7,6 +7,10 @@ export class MemoryCache {
     return entry === undefined ? undefined : new Response(entry.body.slice(0), entry.init);
   }
 
+  async keys(): Promise<Request[]> {
+    return [...this.entries.keys()].map((url) => new Request(url));
+  }
+
   async put(request: string, response: Response): Promise<void> {
     const headers: Record<string, string> = {};
     response.headers.forEach((value, key) => {

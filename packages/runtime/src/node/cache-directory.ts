@@ -11,7 +11,8 @@ import type { HubRepository } from '../model-source.js';
  * Layout:
  * - `hub/<owner>--<name>/<revision>/<file>` — files of a hub repository;
  * - `url/<sha256 of the base URL>/<file>` — files under an http(s) base URL;
- * - `converted/<sha256 of the checkpoint>-<dtype>/model.onnx` — checkpoints converted to ONNX;
+ * - `converted/<sha256 of the checkpoint>-<dtype>[-new-kv]-r<converter revision>/model.onnx` —
+ *   checkpoints converted to ONNX;
  * - `.missing/<file>` next to those: a marker that the source has no such (optional) file.
  */
 export function defaultCacheDirectory(): string {
@@ -39,14 +40,17 @@ export function urlCacheFolder(cacheDirectory: string, baseUrl: string): string 
 
 /**
  * The cache folder of a checkpoint converted to ONNX at a precision: `<sha256>-<dtype>` with
- * `present.*` outputs, `<sha256>-<dtype>-new-kv` with `new_key_values.*` outputs.
+ * `present.*` outputs, `<sha256>-<dtype>-new-kv` with `new_key_values.*` outputs, then
+ * `-r<revision>`: the converter's `converterRevision` (what it writes), when known.
  */
 export function convertedCacheFolder(
   cacheDirectory: string,
   checkpointSha256: string,
   dataType: string,
   keyValueOutputs: 'present' | 'new' = 'present',
+  converterRevision?: string,
 ): string {
   const suffix = keyValueOutputs === 'new' ? '-new-kv' : '';
-  return join(cacheDirectory, 'converted', `${checkpointSha256}-${dataType}${suffix}`);
+  const revision = converterRevision === undefined ? '' : `-r${converterRevision}`;
+  return join(cacheDirectory, 'converted', `${checkpointSha256}-${dataType}${suffix}${revision}`);
 }

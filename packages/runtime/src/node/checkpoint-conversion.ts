@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import { RuntimeError } from '../errors.js';
 import type { LoadProgressCallback } from '../load-progress.js';
 import type { ModelDataType } from '../model-data-type.js';
@@ -9,7 +9,7 @@ import type { KeyValueOutputs } from '../model-signature.js';
 import { convertedCacheFolder } from './cache-directory.js';
 import { writeAll } from './write-all.js';
 
-/** The parts of `@bg-gpt2/convert/node` used here (loaded only when a conversion is needed). */
+/** The parts of `@bg-gpt2/convert/node` used here (loaded when a checkpoint is to be converted). */
 interface ConverterModule {
   readGpt2Config(json: string | object): unknown;
   readCheckpointFile(path: string): Promise<unknown>;
@@ -23,6 +23,8 @@ interface ConverterModule {
       onProgress?: (done: number, total: number, stage: string) => void;
     },
   ): { chunks: Uint8Array[] } | Uint8Array | Uint8Array[];
+  /** What this converter writes (see `@bg-gpt2/convert`); older versions do not say. */
+  converterRevision?: string;
 }
 
 /** The precisions `@bg-gpt2/convert` writes. */
@@ -85,9 +87,32 @@ async function loadConverter(): Promise<ConverterModule> {
   return module as ConverterModule;
 }
 
+/** The newest cached conversion of the checkpoint at this dtype and layout, whatever wrote it. */
+async function findAnyConversion(
+  conversion: CheckpointConversion,
+  checkpointSha256: string,
+  keyValueOutputs: KeyValueOutputs,
+): Promise<string | undefined> {
+  const base = basename(
+    convertedCacheFolder('', checkpointSha256, conversion.dataType, keyValueOutputs),
+  );
+  const parent = join(conversion.cacheDirectory, 'converted');
+  const names = await readdir(parent).catch(() => [] as string[]);
+  const candidates = names
+    .filter((name) => name === base || name.startsWith(`${base}-r`))
+    .sort()
+    .reverse();
+  for (const name of candidates) {
+    const path = join(parent, name, 'model.onnx');
+    if (await isFile(path)) return path;
+  }
+  return undefined;
+}
+
 /**
  * The ONNX model of a checkpoint, converted on first use and kept in the cache under
- * `converted/<sha256 of the checkpoint>-<dtype>[-new-kv]/model.onnx` (written to a `.part` file and
+ * `converted/<sha256 of the checkpoint>-<dtype>[-new-kv]-r<converter revision>/model.onnx` (a
+ * converter that writes differently converts again; written to a `.part` file and
  * renamed, so a conversion cut short leaves nothing under the final name). Later calls find it
  * there (the checkpoint is hashed each time, which takes about a second for GPT-2 small).
  *
@@ -105,16 +130,25 @@ export async function convertCheckpoint(conversion: CheckpointConversion): Promi
   }
   const checkpointSha256 = await sha256OfFile(conversion.checkpointPath);
   const keyValueOutputs = conversion.keyValueOutputs ?? 'new';
+  let converter: ConverterModule;
+  try {
+    converter = await loadConverter();
+  } catch (error) {
+    // Without the converter, a conversion already in the cache (by any converter) still serves.
+    const cached = await findAnyConversion(conversion, checkpointSha256, keyValueOutputs);
+    if (cached !== undefined) return cached;
+    throw error;
+  }
   const folder = convertedCacheFolder(
     conversion.cacheDirectory,
     checkpointSha256,
     conversion.dataType,
     keyValueOutputs,
+    converter.converterRevision,
   );
   const destination = join(folder, 'model.onnx');
   if (await isFile(destination)) return destination;
 
-  const converter = await loadConverter();
   const progress = conversion.onProgress;
   const file = 'model.onnx';
   const config = converter.readGpt2Config(await readFile(conversion.configPath, 'utf8'));

@@ -18,6 +18,8 @@ interface ConverterModule {
       onProgress?: (done: number, total: number, stage: string) => void;
     },
   ): { chunks: Uint8Array[] } | Uint8Array | Uint8Array[];
+  /** What this converter writes (see `@bg-gpt2/convert`); older versions do not say. */
+  converterRevision?: string;
 }
 
 /** What {@link convertInBrowser} needs. */
@@ -40,6 +42,20 @@ function toHex(bytes: ArrayBuffer): string {
   return [...new Uint8Array(bytes)].map((byte) => byte.toString(16).padStart(2, '0')).join('');
 }
 
+/** The newest cached conversion under `base` (any converter revision), if any. */
+async function anyConversion(cache: Cache, base: string): Promise<Response | undefined> {
+  const keys = (await cache.keys())
+    .map((request) => request.url)
+    .filter((url) => url === `${base}/model.onnx` || url.startsWith(`${base}-r`))
+    .sort()
+    .reverse();
+  for (const url of keys) {
+    const response = await cache.match(url);
+    if (response !== undefined) return response;
+  }
+  return undefined;
+}
+
 function concatenate(chunks: readonly Uint8Array[]): Uint8Array {
   if (chunks.length === 1) return chunks[0];
   let length = 0;
@@ -56,8 +72,8 @@ function concatenate(chunks: readonly Uint8Array[]): Uint8Array {
 /**
  * Converts a checkpoint to ONNX in memory with `@bg-gpt2/convert` (imported on demand), and keeps
  * the result in the Cache API under
- * `https://bg-gpt2.invalid/converted/<sha256>-<dtype>[-new-kv]/model.onnx`
- * (a key only; nothing is fetched from it).
+ * `https://bg-gpt2.invalid/converted/<sha256>-<dtype>[-new-kv]-r<converter revision>/model.onnx`
+ * (a key only; nothing is fetched from it): a converter that writes differently converts again.
  */
 export async function convertInBrowser(conversion: BrowserConversion): Promise<Uint8Array> {
   if (!convertibleDataTypes.includes(conversion.dataType)) {
@@ -67,6 +83,13 @@ export async function convertInBrowser(conversion: BrowserConversion): Promise<U
     );
   }
   const keyValueOutputs = conversion.keyValueOutputs ?? 'new';
+  let converter: Partial<ConverterModule> | undefined;
+  let unavailable: unknown;
+  try {
+    converter = (await import('@bg-gpt2/convert')) as unknown as Partial<ConverterModule>;
+  } catch (cause) {
+    unavailable = cause;
+  }
   const subtle = (globalThis as { crypto?: Crypto }).crypto?.subtle;
   let key: string | undefined;
   if (subtle !== undefined && conversion.cache !== undefined) {
@@ -74,19 +97,21 @@ export async function convertInBrowser(conversion: BrowserConversion): Promise<U
       await subtle.digest('SHA-256', conversion.checkpoint as Uint8Array<ArrayBuffer>),
     );
     const suffix = keyValueOutputs === 'new' ? '-new-kv' : '';
-    key = `https://bg-gpt2.invalid/converted/${digest}-${conversion.dataType}${suffix}/model.onnx`;
-    const cached = await conversion.cache.match(key);
+    const base = `https://bg-gpt2.invalid/converted/${digest}-${conversion.dataType}${suffix}`;
+    const revision = converter?.converterRevision;
+    key = `${base}${revision === undefined ? '' : `-r${revision}`}/model.onnx`;
+    const cached =
+      converter === undefined
+        ? await anyConversion(conversion.cache, base) // whatever converter wrote it
+        : await conversion.cache.match(key);
     if (cached !== undefined) return new Uint8Array(await cached.arrayBuffer());
   }
-  let converter: Partial<ConverterModule>;
-  try {
-    converter = (await import('@bg-gpt2/convert')) as unknown as Partial<ConverterModule>;
-  } catch (cause) {
+  if (converter === undefined) {
     throw new RuntimeError(
       'CONVERSION_UNAVAILABLE',
       'This model has only a PyTorch/safetensors checkpoint, and @bg-gpt2/convert cannot be loaded. ' +
         'Install it, or serve a model.onnx (convert once with `bg-gpt2 convert`).',
-      { cause },
+      { cause: unavailable },
     );
   }
   const needed = [
