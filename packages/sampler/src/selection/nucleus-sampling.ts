@@ -11,7 +11,7 @@ import { allTokensRemoved } from './greedy.js';
  * consumes the random number differently, so a seed picks other tokens than that pair does.
  *
  * How:
- * 1. one pass finds the range of the logits;
+ * 1. one pass finds the largest logit (the smallest is estimated from every 16th);
  * 2. one pass bins every logit by value (4096 bins over the range, at most 1/64 wide, down to
  *    64 below the largest logit; lower ones weigh under e^−64 and can never be in a nucleus) and
  *    sums the softmax weight of each bin with a cubic around the bin's center (relative error
@@ -25,12 +25,13 @@ import { allTokensRemoved } from './greedy.js';
  * Every step is plain IEEE-754 arithmetic (no `Math.exp`), so a seed gives the same tokens in
  * every JavaScript engine. `logits` is read, never written.
  *
- * @returns the id, or `-1` for the rows left to the general path: `+Infinity` in the row, or
- *   thousands of ties at the nucleus's boundary.
+ * @returns the id, or `-1` for the rows left to the general path: `+Infinity` in the row,
+ *   thousands of ties at the nucleus's boundary, or more than 2^20 entries.
  * @throws SamplerError `ALL_TOKENS_REMOVED` when every logit is `-Infinity` or `NaN`.
  */
 export function sampleNucleus(logits: Float32Array, topP: number, random: Random): number {
   const length = logits.length;
+  if (length > idSpan) return -1;
   if (scratch.next.length < length) {
     scratch.next = new Int32Array(length);
     scratch.members = new Int32Array(length);
