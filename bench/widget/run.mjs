@@ -32,13 +32,8 @@ const option = (name, fallback) => {
 /** The model folder (its spiece.model: the 50 000-piece Bulgarian test tokenizer) and dtype. */
 const modelFolder = option('model', join(root, 'bench', '.data', 'seed-shaped-bg-gpt2'));
 const dtype = option('dtype', 'int8');
-const onnxFiles = {
-  fp32: 'model.onnx',
-  fp16: 'model_fp16.onnx',
-  q8: 'model_quantized.onnx',
-  int8: 'model_int8.onnx',
-  q4: 'model_q4.onnx',
-};
+const { onnxFileName } = await import('@bg-gpt2/runtime');
+const onnxFile = onnxFileName(dtype);
 const results = join(root, 'bench', '.data', 'widget-results.json');
 // The browser side borrows the widget's test dependencies (playwright-core, onnxruntime-web).
 const widgetRequire = createRequire(join(widgetFolder, 'package.json'));
@@ -56,7 +51,7 @@ function fail(message) {
   console.error(`bench/widget: ${message}`);
   process.exit(1);
 }
-if (!existsSync(join(modelFolder, onnxFiles[dtype] ?? 'none'))) {
+if (!existsSync(join(modelFolder, onnxFile))) {
   fail('no seed-shaped model; see bench/runtime/run.mjs for how bench/.data is made');
 }
 if (!existsSync(join(widgetFolder, 'dist', 'worker.js'))) fail('build first: pnpm build');
@@ -315,7 +310,7 @@ await lm.dispose();
 // ---- report ---------------------------------------------------------------------------------------
 const report = {
   date: new Date().toISOString(),
-  model: `${modelFolder} (${dtype}: ${onnxFiles[dtype]})`,
+  model: `${modelFolder} (${dtype}: ${onnxFile})`,
   threads,
   crossOriginIsolated: isolated,
   contextTokens,

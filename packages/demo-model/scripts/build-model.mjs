@@ -17,21 +17,10 @@ const packageFolder = join(dirname(fileURLToPath(import.meta.url)), '..');
 const checkpointFolder = join(packageFolder, 'model');
 const outputFolder = join(packageFolder, 'dist', 'model');
 
-// Keep in step with src/index.ts (the tests check both against @bg-gpt2/runtime's names).
-const onnxFiles = {
-  fp32: 'model.onnx',
-  fp16: 'model_fp16.onnx',
-  q8: 'model_quantized.onnx',
-  int8: 'model_int8.onnx',
-  q4: 'model_q4.onnx',
-};
-const checkpointFiles = [
-  'config.json',
-  'pytorch_model.bin',
-  'spiece.model',
-  'tokenizer_config.json',
-  'README.md',
-];
+// The dtypes and file names the package declares (dist/index.js: tsup has just built it).
+const { demoModelOnnxFiles: onnxFiles, demoModelCheckpointFiles: checkpointFiles } = await import(
+  '../dist/index.js'
+);
 
 /** Writes chunks to `path` through a temporary file, so a failed build leaves no half file. */
 async function writeChunks(path, chunks) {
