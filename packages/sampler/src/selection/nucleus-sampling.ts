@@ -107,13 +107,16 @@ const sortLimit = 4096;
 const idSpan = 1048576;
 
 // Scratch space, shared (sampling is synchronous).
-/** Softmax weight `Σ exp(logit − highest)` per bin (the last slot collects the weightless). */
-const binWeights = new Float64Array(binCount + 1);
+/**
+ * Softmax weight `Σ exp(logit − highest)` per bin; two more slots collect the entries that cannot
+ * be drawn: 4096 those below the range, 4097 the removed ones (`-Infinity`, `NaN`).
+ */
+const binWeights = new Float64Array(binCount + 2);
 /**
  * Each bin's entries as a linked list, ascending: `heads[bin]` is the first id (-1: none),
- * `scratch.next[id]` the following one. The last bin collects the entries that cannot be drawn.
+ * `scratch.next[id]` the following one.
  */
-const heads = new Int32Array(binCount + 1);
+const heads = new Int32Array(binCount + 2);
 const scratch = {
   next: new Int32Array(0),
   /** The ids of one bin's entries (ascending, or sorted), then their exact weights. */
@@ -140,10 +143,12 @@ function histogram(logits: Float32Array, rangeLow: number, highest: number): num
   binLogits(logits, low, scale, next);
   // Logits below `low` that still weigh (within 64 of the largest) mean `low` was too high.
   const cutoff = highest - 64;
+  // (Removed entries have their own list, 4097, so a row of them costs no walk here.)
   for (let index = heads[4096]; index >= 0; index = next[index]) {
     if (logits[index] >= cutoff) return Number.NaN;
   }
   binWeights[4096] = 0;
+  binWeights[4097] = 0;
   // Scale each bin by exp(center − highest), from the top bin down, one factor per bin.
   const step = exponential(-width);
   let factor = exponential(low + 4095.5 * width - highest);
@@ -174,8 +179,15 @@ function binningLoop(
     const width = 1 / scale;
     for (let index = logits.length - 1; index >= 0; index--) {
       const position = (logits[index] - low) * scale;
-      // NaN, -Infinity and logits below the range go to the weightless bin 4096.
-      const bin = position >= 0 ? (position < 4095 ? position | 0 : 4095) : 4096;
+      // Logits below the range go to the weightless bin 4096; NaN and -Infinity to 4097.
+      const bin =
+        position >= 0
+          ? position < 4095
+            ? position | 0
+            : 4095
+          : position > Number.NEGATIVE_INFINITY
+            ? 4096
+            : 4097;
       next[index] = heads[bin];
       heads[bin] = index;
       const offset = (position - bin - 0.5) * width;
