@@ -8,12 +8,14 @@ import {
   SamplerError,
   sampleToken,
   TemperatureProcessor,
+  TopKProcessor,
   TopPProcessor,
 } from '../src/index.js';
 import { ToyModel } from './toy-model.js';
 
 // TopPProcessor.sample — top-p and the draw fused — must draw from exactly the distribution of
-// TopPProcessor.process followed by sampleToken: the same nucleus, renormalized.
+// TopPProcessor.process followed by sampleToken: the same nucleus, renormalized. TopKProcessor's
+// draws the very same token as process + sampleToken.
 
 const inf = Number.NEGATIVE_INFINITY;
 const context = createGenerationContext([0]);
@@ -196,3 +198,30 @@ describe('top-p fused with the draw (TopPProcessor.sample)', () => {
 });
 
 const goldenDraws = [2301, 1212, 462, 1051, 2762, 1546, 1051, 322];
+
+describe('top-k fused with the draw (TopKProcessor.sample)', () => {
+  it('draws exactly the token process + sampleToken draw from the same random numbers', () => {
+    for (const length of [7, 100, 3_001, 50_257]) {
+      for (const { name, logits } of rows(length)) {
+        for (const topK of [1, 5, 50, 2_000]) {
+          const processor = new TopKProcessor(topK);
+          const fused = createRandom(11);
+          const reference = createRandom(11);
+          for (let draw = 0; draw < (length > 10_000 ? 3 : 12); draw++) {
+            const untouched = Float32Array.from(logits);
+            const token = processor.sample(untouched, context, fused);
+            const processed = Float32Array.from(logits);
+            processor.process(processed);
+            expect(token, `${name} × ${length}, k = ${topK}`).toBe(
+              sampleToken(processed, reference),
+            );
+            if (topK <= 1024) {
+              // The row is not written.
+              expect(untouched.every((value, index) => Object.is(value, logits[index]))).toBe(true);
+            }
+          }
+        }
+      }
+    }
+  });
+});

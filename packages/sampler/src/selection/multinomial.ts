@@ -21,7 +21,6 @@ export function sampleToken(logits: Float32Array, random: Random): number {
     scratchWeights = new Float64Array(length);
   }
   const indices = scratchIndices;
-  const weights = scratchWeights;
   // One pass: the maximum, and the ids still in play, compacted without a branch (after a
   // filter, kept and removed ids alternate at random, and a branch would mispredict).
   let maximum = Number.NEGATIVE_INFINITY;
@@ -34,10 +33,26 @@ export function sampleToken(logits: Float32Array, random: Random): number {
     maximum = value > maximum ? value : maximum;
   }
   if (count === 0) throw allTokensRemoved();
+  return drawAmongIds(logits, indices, count, maximum, random);
+}
+
+/**
+ * Draws `ids[0, count)` (ascending) by their softmax weights `exp(logit − maximum)`, with one
+ * number from `random`: the draw of {@link sampleToken} once the ids in play are known.
+ */
+export function drawAmongIds(
+  logits: Float32Array,
+  ids: Int32Array,
+  count: number,
+  maximum: number,
+  random: Random,
+): number {
+  if (scratchWeights.length < count) scratchWeights = new Float64Array(logits.length);
+  const weights = scratchWeights;
   const table = exponentialTable;
   let total = 0;
   for (let position = 0; position < count; position++) {
-    const weight = exponentialWith(logits[indices[position]] - maximum, table);
+    const weight = exponentialWith(logits[ids[position]] - maximum, table);
     weights[position] = weight;
     total += weight;
   }
@@ -46,10 +61,10 @@ export function sampleToken(logits: Float32Array, random: Random): number {
   for (let position = 0; position < count; position++) {
     cumulative += weights[position];
     // Weightless ids leave the sum unchanged, so the first one past the target has weight.
-    if (cumulative > target) return indices[position];
+    if (cumulative > target) return ids[position];
   }
   // Rounding left the target at the very end: the last id with a weight.
   let last = count - 1;
   while (last > 0 && !(weights[last] > 0)) last--;
-  return indices[last];
+  return ids[last];
 }
