@@ -56,14 +56,25 @@ export function drawAmongIds(
     weights[position] = weight;
     total += weight;
   }
-  const target = random.next() * total;
+  return pickByWeight(ids, weights, count, random.next() * total);
+}
+
+/**
+ * The first of `ids[0, count)` whose running weight passes `target` (a point in [0, total of
+ * `weights`)); rounding that leaves it at the very end gives the last id with a weight.
+ */
+export function pickByWeight(
+  ids: Int32Array,
+  weights: Float64Array,
+  count: number,
+  target: number,
+): number {
   let cumulative = 0;
   for (let position = 0; position < count; position++) {
     cumulative += weights[position];
     // Weightless ids leave the sum unchanged, so the first one past the target has weight.
     if (cumulative > target) return ids[position];
   }
-  // Rounding left the target at the very end: the last id with a weight.
   let last = count - 1;
   while (last > 0 && !(weights[last] > 0)) last--;
   return ids[last];

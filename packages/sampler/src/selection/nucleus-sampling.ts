@@ -2,6 +2,7 @@ import { exponential, exponentialTable, exponentialWith } from '../math/exp.js';
 import { logitMaximum } from '../math/softmax.js';
 import type { Random } from '../random.js';
 import { allTokensRemoved } from './greedy.js';
+import { pickByWeight } from './multinomial.js';
 
 /**
  * Top-p filtering and the multinomial draw in one go — the model card's decoding (`top_p`
@@ -253,18 +254,7 @@ function drawInBin(logits: Float32Array, bin: number, highest: number, fraction:
 
 /** The first of `members[0, count)` whose running weight passes `drawn` (of `sum`). */
 function drawAmong(count: number, drawn: number, sum: number): number {
-  const members = scratch.members;
-  const weights = scratch.memberWeights;
-  const target = Math.min(drawn, sum);
-  let cumulative = 0;
-  for (let position = 0; position < count; position++) {
-    cumulative += weights[position];
-    if (cumulative > target) return members[position];
-  }
-  // Rounding left the target at the very end: the last entry with a weight.
-  let last = count - 1;
-  while (last > 0 && !(weights[last] > 0)) last--;
-  return members[last];
+  return pickByWeight(scratch.members, scratch.memberWeights, count, Math.min(drawn, sum));
 }
 
 /** The smallest logit above `-Infinity` among every `stride`-th one (`+Infinity`: none). */
