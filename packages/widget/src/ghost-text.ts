@@ -73,14 +73,7 @@ export function firstWord(suggestion: string): string {
   while (index < characters.length && whitespace.test(characters[index])) index++;
   if (index < characters.length && !isWordCharacter(characters[index])) {
     // Leading punctuation is a word of its own ("," of ", как").
-    while (
-      index < characters.length &&
-      !isWordCharacter(characters[index]) &&
-      !whitespace.test(characters[index])
-    ) {
-      index++;
-    }
-    return characters.slice(0, index).join('');
+    return characters.slice(0, afterPunctuation(characters, index)).join('');
   }
   while (
     index < characters.length &&
@@ -89,14 +82,20 @@ export function firstWord(suggestion: string): string {
   ) {
     index++;
   }
+  return characters.slice(0, afterPunctuation(characters, index)).join('');
+}
+
+/** The index after the punctuation (neither word character nor space) that starts at `index`. */
+function afterPunctuation(characters: readonly string[], index: number): number {
+  let end = index;
   while (
-    index < characters.length &&
-    !isWordCharacter(characters[index]) &&
-    !whitespace.test(characters[index])
+    end < characters.length &&
+    !isWordCharacter(characters[end]) &&
+    !whitespace.test(characters[end])
   ) {
-    index++;
+    end++;
   }
-  return characters.slice(0, index).join('');
+  return end;
 }
 
 function isJoiner(character: string): boolean {
