@@ -1,5 +1,4 @@
 import { html, LitElement, nothing, type PropertyValues } from 'lit';
-import { property, query, state } from 'lit/decorators.js';
 import {
   canSuggestAt,
   contextBeforeCaret,
@@ -10,6 +9,19 @@ import {
 import { bgCompleteStyles } from './styles.js';
 import { CompletionClient, type RequestStatistics } from './worker-client.js';
 import type { DoneMessage, ProgressMessage, SuggestionSettings } from './worker-protocol.js';
+
+/** A requested suggestion and what it has streamed so far. */
+interface PendingSuggestion {
+  /** The caret position it continues. */
+  anchor: number;
+  streamed: string;
+  finished: boolean;
+  cutShort: boolean;
+  /** Characters of it already typed over or accepted. */
+  consumed: number;
+  requestedAt: number;
+  firstTextMs?: number;
+}
 
 /** Where the element is in its life: loading the model, ready, or failed. */
 export type BgCompleteState = 'idle' | 'loading' | 'ready' | 'error';
@@ -165,13 +177,38 @@ function absolute(url: string): string {
 export class BgComplete extends LitElement {
   static override styles = bgCompleteStyles;
   static formAssociated = true;
+  static override properties = {
+    model: {},
+    dtype: {},
+    wasmPath: { attribute: 'wasm-path' },
+    workerUrl: { attribute: 'worker-url' },
+    threads: { type: Number },
+    webgpu: { type: Boolean },
+    maxNewTokens: { type: Number, attribute: 'max-new-tokens' },
+    temperature: { type: Number },
+    topP: { type: Number, attribute: 'top-p' },
+    topK: { type: Number, attribute: 'top-k' },
+    debounce: { type: Number },
+    disabled: { type: Boolean, reflect: true },
+    placeholder: {},
+    name: { reflect: true },
+    label: {},
+    rows: { type: Number },
+    messages: { attribute: false },
+    loadState: { reflect: true, attribute: 'state' },
+    ghost: { state: true },
+    progressFraction: { state: true },
+    errorMessage: { state: true },
+    announcement: { state: true },
+    formDisabled: { state: true },
+  };
   static override shadowRootOptions: ShadowRootInit = {
     ...LitElement.shadowRootOptions,
     delegatesFocus: true,
   };
 
   /** The model: a folder URL (relative to the page) or a hub id; default `models/demo/`. */
-  @property() accessor model: string = defaultModelPath;
+  declare model: string;
   /**
    * The ONNX file: `auto` (default): `int8` (`model_int8.onnx`, or the checkpoint converted to
    * it in the page) when the folder has it, else `fp32` (`model.onnx`) — fp32 always with
@@ -181,80 +218,76 @@ export class BgComplete extends LitElement {
    * 4× less; onnxruntime-web 1.30's WebAssembly runs the block-quantized q8/q4 files
    * (`MatMulNBits`, the fastest in Node) many times slower.
    */
-  @property() accessor dtype = 'auto';
+  declare dtype: string;
   /**
    * Where onnxruntime-web's `.wasm`/`.mjs` files are served (a URL prefix ending in `/`);
    * default: jsDelivr's copy of the installed onnxruntime-web.
    */
-  @property({ attribute: 'wasm-path' }) accessor wasmPath: string | undefined = undefined;
+  declare wasmPath: string | undefined;
   /** The worker script, for setups that do not bundle `@bg-gpt2/widget/worker` themselves. */
-  @property({ attribute: 'worker-url' }) accessor workerUrl: string | undefined = undefined;
+  declare workerUrl: string | undefined;
   /** WebAssembly threads (default: 1, or up to 4 on a cross-origin isolated page). */
-  @property({ type: Number }) accessor threads: number | undefined = undefined;
+  declare threads: number | undefined;
   /** Try WebGPU first (falls back to WebAssembly). */
-  @property({ type: Boolean }) accessor webgpu = false;
+  declare webgpu: boolean;
   /** Tokens per suggestion at most. */
-  @property({ type: Number, attribute: 'max-new-tokens' }) accessor maxNewTokens = 8;
+  declare maxNewTokens: number;
   /** 0 (default): the most likely continuation; above 0: sampled at this temperature. */
-  @property({ type: Number }) accessor temperature = 0;
+  declare temperature: number;
   /** Nucleus sampling when `temperature` > 0 (default 1: off). */
-  @property({ type: Number, attribute: 'top-p' }) accessor topP = 1;
+  declare topP: number;
   /** Top-k sampling when `temperature` > 0 (default 0: off). */
-  @property({ type: Number, attribute: 'top-k' }) accessor topK = 0;
+  declare topK: number;
   /** The pause after typing before a suggestion is asked for, in milliseconds. */
-  @property({ type: Number }) accessor debounce = 300;
+  declare debounce: number;
   /** No input and no suggestions. */
-  @property({ type: Boolean, reflect: true }) accessor disabled = false;
+  declare disabled: boolean;
   /** The placeholder of its own textarea. */
-  @property() accessor placeholder = '';
+  declare placeholder: string;
   /** The form field name the text is submitted under. */
-  @property({ reflect: true }) accessor name = '';
+  declare name: string;
   /** The accessible name of its own textarea (default: the `aria-label` of the element). */
-  @property() accessor label = '';
+  declare label: string;
   /** Rows of its own textarea. */
-  @property({ type: Number }) accessor rows = 4;
+  declare rows: number;
   /** The element's texts for screen readers; Bulgarian by default. */
-  @property({ attribute: false }) accessor messages: BgCompleteMessages = defaultMessages;
+  declare messages: BgCompleteMessages;
 
   /** Loading, ready or failed (reflected as the `state` attribute, for styling). */
-  @property({ reflect: true, attribute: 'state' }) accessor loadState: BgCompleteState = 'idle';
+  declare loadState: BgCompleteState;
 
-  @state() private accessor ghost = '';
-  @state() private accessor progressFraction: number | undefined = undefined;
-  @state() private accessor errorMessage = '';
-  @state() private accessor announcement = '';
-  @state() private accessor formDisabled = false;
+  private declare ghost: string;
+  private declare progressFraction: number | undefined;
+  private declare errorMessage: string;
+  private declare announcement: string;
+  private declare formDisabled: boolean;
 
-  @query('textarea') private accessor ownTextarea!: HTMLTextAreaElement | null;
-  @query('.mirror') private accessor mirror!: HTMLElement | null;
 
-  private readonly internals: ElementInternals;
-  private client: CompletionClient | undefined;
-  private slotted: HTMLTextAreaElement | undefined;
-  private listening: HTMLTextAreaElement | undefined;
-  private timer: ReturnType<typeof setTimeout> | undefined;
-  private progressFiles = new Map<string, { loaded: number; total: number | undefined }>();
+  /** Its own textarea (when none is slotted) and the mirror that paints the ghost text. */
+  get #ownTextarea(): HTMLTextAreaElement | null {
+    return this.renderRoot?.querySelector('textarea') ?? null;
+  }
+  get #mirror(): HTMLElement | null {
+    return this.renderRoot?.querySelector('.mirror') ?? null;
+  }
+
+  readonly #internals: ElementInternals;
+  #client: CompletionClient | undefined;
+  #slotted: HTMLTextAreaElement | undefined;
+  #listening: HTMLTextAreaElement | undefined;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #progressFiles = new Map<string, { loaded: number; total: number | undefined }>();
   /** The request whose text is shown, and what it has streamed. */
-  private pending:
-    | {
-        anchor: number;
-        streamed: string;
-        finished: boolean;
-        cutShort: boolean;
-        consumed: number;
-        requestedAt: number;
-        firstTextMs?: number;
-      }
-    | undefined;
-  private lastValue = '';
-  private composing = false;
+  #pending: PendingSuggestion | undefined;
+  #lastValue = '';
+  #composing = false;
   /** A paint of streamed text waiting for the next frame. */
-  private frame: number | undefined;
+  #frame: number | undefined;
   /** The ghost span while one is shown (growing text only changes its text). */
-  private ghostSpan: HTMLSpanElement | undefined;
-  private accepting = false;
+  #ghostSpan: HTMLSpanElement | undefined;
+  #accepting = false;
   /** The textarea's own inline colors while its text is hidden, and the colors it had. */
-  private savedStyle:
+  #savedStyle:
     | {
         color: string;
         colorPriority: string;
@@ -264,28 +297,51 @@ export class BgComplete extends LitElement {
         caretComputed: string;
       }
     | undefined;
-  private initialValue = '';
+  #initialValue = '';
 
   constructor() {
     super();
-    this.internals = this.attachInternals();
+    this.model = defaultModelPath;
+    this.dtype = 'auto';
+    this.wasmPath = undefined;
+    this.workerUrl = undefined;
+    this.threads = undefined;
+    this.webgpu = false;
+    this.maxNewTokens = 8;
+    this.temperature = 0;
+    this.topP = 1;
+    this.topK = 0;
+    this.debounce = 300;
+    this.disabled = false;
+    this.placeholder = '';
+    this.name = '';
+    this.label = '';
+    this.rows = 4;
+    this.messages = defaultMessages;
+    this.loadState = 'idle';
+    this.ghost = '';
+    this.progressFraction = undefined;
+    this.errorMessage = '';
+    this.announcement = '';
+    this.formDisabled = false;
+    this.#internals = this.attachInternals();
   }
 
   /** The text of the field. */
   get value(): string {
-    return this.textarea?.value ?? this.initialValue;
+    return this.textarea?.value ?? this.#initialValue;
   }
 
   set value(text: string) {
     const textarea = this.textarea;
     if (textarea === undefined) {
-      this.initialValue = text;
+      this.#initialValue = text;
     } else {
       textarea.value = text;
-      this.lastValue = text;
+      this.#lastValue = text;
     }
     this.dismiss();
-    this.internals.setFormValue(text);
+    this.#internals.setFormValue(text);
   }
 
   /** The ghost text shown now ('' when none). */
@@ -295,60 +351,60 @@ export class BgComplete extends LitElement {
 
   /** The form the element belongs to. */
   get form(): HTMLFormElement | null {
-    return this.internals.form;
+    return this.#internals.form;
   }
 
   /** The textarea typed into: the slotted one, else its own. */
   get textarea(): HTMLTextAreaElement | undefined {
-    return this.slotted ?? this.ownTextarea ?? undefined;
+    return this.#slotted ?? this.#ownTextarea ?? undefined;
   }
 
   /** Counters of the worker's requests (how many ran, were cancelled, ran at once at most). */
   get requestStatistics(): Readonly<RequestStatistics> | undefined {
-    return this.client === undefined ? undefined : { ...this.client.statistics };
+    return this.#client === undefined ? undefined : { ...this.#client.statistics };
   }
 
   /** Accepts the whole suggestion shown now (as Tab does); false when there is none. */
   acceptSuggestion(): boolean {
-    return this.accept(this.ghost, true);
+    return this.#accept(this.ghost, true);
   }
 
   /** Drops the suggestion shown now and stops the request in flight (as Esc does). */
   dismiss(): void {
-    window.clearTimeout(this.timer);
-    if (this.frame !== undefined) cancelAnimationFrame(this.frame);
-    this.frame = undefined;
-    this.client?.cancel();
-    this.pending = undefined;
-    this.setGhost('', true);
+    window.clearTimeout(this.#timer);
+    if (this.#frame !== undefined) cancelAnimationFrame(this.#frame);
+    this.#frame = undefined;
+    this.#client?.cancel();
+    this.#pending = undefined;
+    this.#setGhost('', true);
   }
 
   /** Loads the model now (it loads when the element is connected unless `disabled`). */
   preload(): void {
-    this.ensureClient().start();
+    this.#ensureClient().start();
   }
 
   /** Makes the worker crash (for tests of the recovery): the next input starts a new one. */
   crashWorkerForTesting(): void {
-    this.client?.crashForTesting();
+    this.#client?.crashForTesting();
   }
 
   /** Light/dark switches change the colors the mirror copied: paint it again. */
-  private readonly colorScheme = (() => {
+  readonly #colorScheme = (() => {
     const query = globalThis.matchMedia?.('(prefers-color-scheme: dark)');
     return query;
   })();
-  private readonly onColorScheme = (): void => {
+  readonly #onColorScheme = (): void => {
     const textarea = this.textarea;
-    if (textarea === undefined || this.ghostSpan === undefined) return;
-    this.restoreTextColor(textarea);
-    this.ghostSpan = undefined;
-    this.paintMirror();
+    if (textarea === undefined || this.#ghostSpan === undefined) return;
+    this.#restoreTextColor(textarea);
+    this.#ghostSpan = undefined;
+    this.#paintMirror();
   };
 
   override connectedCallback(): void {
     super.connectedCallback();
-    this.colorScheme?.addEventListener('change', this.onColorScheme);
+    this.#colorScheme?.addEventListener('change', this.#onColorScheme);
     if (!this.disabled) {
       void this.updateComplete.then(() => {
         if (this.isConnected && !this.disabled) this.preload();
@@ -358,10 +414,10 @@ export class BgComplete extends LitElement {
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
-    this.colorScheme?.removeEventListener('change', this.onColorScheme);
-    window.clearTimeout(this.timer);
-    this.client?.dispose();
-    this.client = undefined;
+    this.#colorScheme?.removeEventListener('change', this.#onColorScheme);
+    window.clearTimeout(this.#timer);
+    this.#client?.dispose();
+    this.#client = undefined;
     this.loadState = 'idle';
   }
 
@@ -384,11 +440,11 @@ export class BgComplete extends LitElement {
 
   protected override willUpdate(changed: PropertyValues<this>): void {
     const modelSettings = ['model', 'dtype', 'wasmPath', 'workerUrl', 'threads', 'webgpu'] as const;
-    if (this.client !== undefined && modelSettings.some((name) => changed.has(name))) {
+    if (this.#client !== undefined && modelSettings.some((name) => changed.has(name))) {
       // Another model or runtime setting: a fresh worker.
       this.dismiss();
-      this.client.dispose();
-      this.client = undefined;
+      this.#client.dispose();
+      this.#client = undefined;
       if (!this.disabled && this.isConnected) queueMicrotask(() => this.preload());
     }
     if (changed.has('disabled') && this.disabled) this.dismiss();
@@ -396,25 +452,25 @@ export class BgComplete extends LitElement {
 
   protected override updated(changed: PropertyValues<this>): void {
     const textarea = this.textarea;
-    if (textarea !== undefined && textarea !== this.listening) this.listen(textarea);
+    if (textarea !== undefined && textarea !== this.#listening) this.#listen(textarea);
     if (textarea !== undefined) {
       textarea.disabled = this.disabled || this.formDisabled;
       textarea.setAttribute('aria-autocomplete', 'inline');
-      if (this.slotted === undefined) {
+      if (this.#slotted === undefined) {
         textarea.setAttribute(
           'aria-label',
           this.label || this.getAttribute('aria-label') || this.messages.label,
         );
       }
     }
-    if ((changed as Map<PropertyKey, unknown>).has('ghost')) this.paintMirror();
+    if ((changed as Map<PropertyKey, unknown>).has('ghost')) this.#paintMirror();
   }
 
   protected override firstUpdated(): void {
     const textarea = this.textarea;
-    if (textarea !== undefined && this.initialValue !== '') textarea.value = this.initialValue;
-    this.lastValue = textarea?.value ?? '';
-    this.internals.setFormValue(this.lastValue);
+    if (textarea !== undefined && this.#initialValue !== '') textarea.value = this.#initialValue;
+    this.#lastValue = textarea?.value ?? '';
+    this.#internals.setFormValue(this.#lastValue);
   }
 
   protected override render() {
@@ -422,7 +478,7 @@ export class BgComplete extends LitElement {
     const fraction = this.progressFraction;
     return html`
       <div class="frame">
-        <slot @slotchange=${this.onSlotChange}>
+        <slot @slotchange=${this.#onSlotChange}>
           <textarea
             part="textarea"
             rows=${this.rows}
@@ -456,23 +512,23 @@ export class BgComplete extends LitElement {
     `;
   }
 
-  private onSlotChange(event: Event): void {
+  #onSlotChange(event: Event): void {
     const slot = event.target as HTMLSlotElement;
     const assigned = slot
       .assignedElements({ flatten: true })
       .find((element): element is HTMLTextAreaElement => element instanceof HTMLTextAreaElement);
-    this.slotted = assigned;
+    this.#slotted = assigned;
     this.requestUpdate();
     if (assigned !== undefined) {
-      this.lastValue = assigned.value;
-      this.internals.setFormValue(assigned.value);
+      this.#lastValue = assigned.value;
+      this.#internals.setFormValue(assigned.value);
     }
   }
 
-  private ensureClient(): CompletionClient {
-    if (this.client !== undefined) return this.client;
+  #ensureClient(): CompletionClient {
+    if (this.#client !== undefined) return this.#client;
     const workerUrl = this.workerUrl;
-    this.client = new CompletionClient(
+    this.#client = new CompletionClient(
       workerUrl === undefined
         ? createDefaultWorker
         : () => new Worker(absolute(workerUrl), { type: 'module' }),
@@ -487,28 +543,28 @@ export class BgComplete extends LitElement {
         webgpu: this.webgpu,
       },
       {
-        onProgress: (message) => this.onProgress(message),
+        onProgress: (message) => this.#onProgress(message),
         onReady: (message) => {
           this.loadState = 'ready';
           this.errorMessage = '';
           this.progressFraction = undefined;
-          this.fire<BgReadyDetail>('bg-ready', {
+          this.#fire<BgReadyDetail>('bg-ready', {
             backend: message.backend,
             loadMs: message.loadMs,
           });
         },
-        onFailure: (code, message) => this.fail(code, message),
+        onFailure: (code, message) => this.#fail(code, message),
       },
     );
     this.loadState = 'loading';
-    this.progressFiles.clear();
+    this.#progressFiles.clear();
     this.progressFraction = undefined;
-    return this.client;
+    return this.#client;
   }
 
-  private onProgress(message: ProgressMessage): void {
+  #onProgress(message: ProgressMessage): void {
     if (this.loadState !== 'loading') this.loadState = 'loading';
-    this.progressFiles.set(`${message.phase}:${message.file}`, {
+    this.#progressFiles.set(`${message.phase}:${message.file}`, {
       loaded: message.loaded,
       total: message.total,
     });
@@ -516,7 +572,7 @@ export class BgComplete extends LitElement {
     // never goes back when a later file adds to the total.
     let loaded = 0;
     let total = 0;
-    for (const [key, file] of this.progressFiles) {
+    for (const [key, file] of this.#progressFiles) {
       if (file.total === undefined || key.endsWith('.json')) continue;
       loaded += file.loaded;
       total += file.total;
@@ -524,7 +580,7 @@ export class BgComplete extends LitElement {
     const fraction =
       total > 0 ? Math.max(this.progressFraction ?? 0, Math.min(1, loaded / total)) : undefined;
     this.progressFraction = fraction;
-    this.fire<BgProgressDetail>('bg-progress', {
+    this.#fire<BgProgressDetail>('bg-progress', {
       phase: message.phase,
       file: message.file,
       loaded: message.loaded,
@@ -533,56 +589,56 @@ export class BgComplete extends LitElement {
     });
   }
 
-  private fail(code: string, message: string): void {
+  #fail(code: string, message: string): void {
     this.loadState = 'error';
     this.errorMessage = message;
-    this.pending = undefined;
-    this.setGhost('', true);
+    this.#pending = undefined;
+    this.#setGhost('', true);
     // The worker goes (a crash, or a model that failed to load): the next input starts a fresh
     // one, which loads the model again (from the Cache API when it was downloaded).
-    this.client?.dispose();
-    this.fire<BgErrorDetail>('bg-error', { code, message });
+    this.#client?.dispose();
+    this.#fire<BgErrorDetail>('bg-error', { code, message });
   }
 
-  private fire<T>(type: string, detail: T): void {
+  #fire<T>(type: string, detail: T): void {
     this.dispatchEvent(new CustomEvent<T>(type, { detail, bubbles: true, composed: true }));
   }
 
   // ---- the textarea -------------------------------------------------------------------------
 
-  private listen(textarea: HTMLTextAreaElement): void {
-    const previous = this.listening;
+  #listen(textarea: HTMLTextAreaElement): void {
+    const previous = this.#listening;
     if (previous !== undefined) {
-      for (const [type, listener] of this.listeners) previous.removeEventListener(type, listener);
-      this.restoreTextColor(previous);
+      for (const [type, listener] of this.#listeners) previous.removeEventListener(type, listener);
+      this.#restoreTextColor(previous);
     }
-    this.listening = textarea;
-    for (const [type, listener] of this.listeners) textarea.addEventListener(type, listener);
+    this.#listening = textarea;
+    for (const [type, listener] of this.#listeners) textarea.addEventListener(type, listener);
   }
 
-  private readonly listeners: [string, EventListener][] = [
-    ['input', (event) => this.onInput(event as InputEvent)],
-    ['keydown', (event) => this.onKeyDown(event as KeyboardEvent)],
+  readonly #listeners: [string, EventListener][] = [
+    ['input', (event) => this.#onInput(event as InputEvent)],
+    ['keydown', (event) => this.#onKeyDown(event as KeyboardEvent)],
     ['pointerdown', () => this.dismiss()],
     ['blur', () => this.dismiss()],
-    ['compositionstart', () => this.onCompositionStart()],
-    ['compositionend', () => this.onCompositionEnd()],
-    ['scroll', () => this.syncScroll()],
-    ['selectionchange', () => this.onSelectionChange()],
+    ['compositionstart', () => this.#onCompositionStart()],
+    ['compositionend', () => this.#onCompositionEnd()],
+    ['scroll', () => this.#syncScroll()],
+    ['selectionchange', () => this.#onSelectionChange()],
   ];
 
-  private onInput(event: InputEvent): void {
+  #onInput(event: InputEvent): void {
     const textarea = this.textarea!;
     const value = textarea.value;
-    this.internals.setFormValue(value);
-    if (this.accepting) return;
-    if (this.composing || event.isComposing) {
-      this.lastValue = value;
+    this.#internals.setFormValue(value);
+    if (this.#accepting) return;
+    if (this.#composing || event.isComposing) {
+      this.#lastValue = value;
       return;
     }
-    const pending = this.pending;
-    const previous = this.lastValue;
-    this.lastValue = value;
+    const pending = this.#pending;
+    const previous = this.#lastValue;
+    this.#lastValue = value;
     if (pending !== undefined && this.ghost !== '' && event.inputType === 'insertText') {
       const typed = event.data ?? '';
       const anchor = pending.anchor;
@@ -597,24 +653,24 @@ export class BgComplete extends LitElement {
         pending.consumed += typed.length;
         if (remainder.trim() === '' && pending.finished) {
           this.dismiss();
-          this.schedule();
+          this.#schedule();
         } else {
-          this.setGhost(remainder, pending.finished);
+          this.#setGhost(remainder, pending.finished);
         }
         return;
       }
     }
     this.dismiss();
-    this.schedule();
+    this.#schedule();
   }
 
-  private onKeyDown(event: KeyboardEvent): void {
-    if (event.isComposing || event.keyCode === 229 || this.composing) return;
+  #onKeyDown(event: KeyboardEvent): void {
+    if (event.isComposing || event.keyCode === 229 || this.#composing) return;
     const ghost = this.ghost;
     const plain = !event.altKey && !event.ctrlKey && !event.metaKey && !event.shiftKey;
     if (event.key === 'Tab' && plain && ghost !== '') {
       event.preventDefault();
-      this.accept(ghost, true);
+      this.#accept(ghost, true);
       return;
     }
     if (
@@ -625,7 +681,7 @@ export class BgComplete extends LitElement {
       ghost !== ''
     ) {
       event.preventDefault();
-      this.accept(firstWord(ghost), false);
+      this.#accept(firstWord(ghost), false);
       return;
     }
     if (event.key === 'Escape') {
@@ -652,25 +708,25 @@ export class BgComplete extends LitElement {
     }
   }
 
-  private onCompositionStart(): void {
-    this.composing = true;
+  #onCompositionStart(): void {
+    this.#composing = true;
     this.dismiss();
   }
 
-  private onCompositionEnd(): void {
-    this.composing = false;
+  #onCompositionEnd(): void {
+    this.#composing = false;
     const value = this.textarea?.value ?? '';
-    this.lastValue = value;
-    this.internals.setFormValue(value);
-    this.schedule();
+    this.#lastValue = value;
+    this.#internals.setFormValue(value);
+    this.#schedule();
   }
 
-  private onSelectionChange(): void {
+  #onSelectionChange(): void {
     const textarea = this.textarea;
-    if (this.pending === undefined || this.accepting || textarea === undefined) return;
+    if (this.#pending === undefined || this.#accepting || textarea === undefined) return;
     if (
-      textarea.selectionStart !== this.pending.anchor ||
-      textarea.selectionEnd !== this.pending.anchor
+      textarea.selectionStart !== this.#pending.anchor ||
+      textarea.selectionEnd !== this.#pending.anchor
     ) {
       this.dismiss();
     }
@@ -678,13 +734,13 @@ export class BgComplete extends LitElement {
 
   // ---- suggestions --------------------------------------------------------------------------
 
-  private schedule(): void {
-    window.clearTimeout(this.timer);
+  #schedule(): void {
+    window.clearTimeout(this.#timer);
     if (this.disabled || this.formDisabled) return;
-    this.timer = setTimeout(() => this.suggest(), Math.max(0, this.debounce));
+    this.#timer = setTimeout(() => this.#suggest(), Math.max(0, this.debounce));
   }
 
-  private settings(): SuggestionSettings {
+  #settings(): SuggestionSettings {
     return {
       maxNewTokens: Math.max(1, Math.floor(this.maxNewTokens) || 1),
       temperature: Math.max(0, this.temperature || 0),
@@ -693,18 +749,18 @@ export class BgComplete extends LitElement {
     };
   }
 
-  private suggest(): void {
+  #suggest(): void {
     const textarea = this.textarea;
-    if (textarea === undefined || this.composing || this.disabled || this.formDisabled) return;
+    if (textarea === undefined || this.#composing || this.disabled || this.formDisabled) return;
     const root = this.getRootNode() as Document | ShadowRoot;
     const focused =
-      textarea === this.ownTextarea
+      textarea === this.#ownTextarea
         ? this.shadowRoot?.activeElement === textarea
         : root.activeElement === textarea || document.activeElement === textarea;
     if (!focused) return;
     const { value, selectionStart, selectionEnd } = textarea;
     if (!canSuggestAt(value, selectionStart, selectionEnd)) return;
-    const client = this.ensureClient();
+    const client = this.#ensureClient();
     if (this.loadState === 'error') {
       // Recovering: a fresh worker loads the model again (from the Cache API).
       this.loadState = 'loading';
@@ -718,48 +774,48 @@ export class BgComplete extends LitElement {
       cutShort: false,
       consumed: 0,
       requestedAt: performance.now(),
-    } as NonNullable<BgComplete['pending']>;
-    this.pending = pending;
+    } as PendingSuggestion;
+    this.#pending = pending;
 
-    client.request(contextBeforeCaret(value, anchor, contextCharacters), this.settings(), {
+    client.request(contextBeforeCaret(value, anchor, contextCharacters), this.#settings(), {
       onDelta: (text) => {
-        if (this.pending !== pending) return;
+        if (this.#pending !== pending) return;
         pending.streamed += text;
         // One paint per frame however fast the tokens come.
-        this.frame ??= requestAnimationFrame(() => {
-          this.frame = undefined;
-          this.showPending();
+        this.#frame ??= requestAnimationFrame(() => {
+          this.#frame = undefined;
+          this.#showPending();
         });
       },
       onDone: (message: DoneMessage) => {
-        if (this.pending !== pending) return;
+        if (this.#pending !== pending) return;
         if (message.reason === 'cancelled' || message.reason === 'skipped') return;
         pending.finished = true;
         pending.cutShort = message.reason === 'length';
-        this.showPending(true);
+        this.#showPending(true);
         if (this.ghost !== '') this.announcement = this.messages.suggestion(this.ghost);
       },
       onError: (code, message) => {
-        if (this.pending === pending) this.pending = undefined;
-        this.setGhost('', true);
-        if (code !== 'WORKER_CRASHED') this.fire<BgErrorDetail>('bg-error', { code, message });
+        if (this.#pending === pending) this.#pending = undefined;
+        this.#setGhost('', true);
+        if (code !== 'WORKER_CRASHED') this.#fire<BgErrorDetail>('bg-error', { code, message });
       },
     });
   }
 
   /** Shows what the request streamed so far; `ended`: it has just ended (say so even if ''). */
-  private showPending(ended = false): void {
-    if (this.frame !== undefined) cancelAnimationFrame(this.frame);
-    this.frame = undefined;
-    const pending = this.pending;
+  #showPending(ended = false): void {
+    if (this.#frame !== undefined) cancelAnimationFrame(this.#frame);
+    this.#frame = undefined;
+    const pending = this.#pending;
     if (pending === undefined) return;
     const visible = visibleSuggestion(pending.streamed, pending.finished, pending.cutShort);
-    this.setGhost(visible.slice(pending.consumed), pending.finished, ended);
+    this.#setGhost(visible.slice(pending.consumed), pending.finished, ended);
   }
 
-  private setGhost(text: string, complete: boolean, ended = false): void {
+  #setGhost(text: string, complete: boolean, ended = false): void {
     const changed = text !== this.ghost;
-    const pending = this.pending;
+    const pending = this.#pending;
     if (text !== '' && pending !== undefined && pending.firstTextMs === undefined) {
       pending.firstTextMs = performance.now() - pending.requestedAt;
     }
@@ -768,19 +824,19 @@ export class BgComplete extends LitElement {
     if (changed || ended) {
       const detail: BgSuggestionDetail = { suggestion: text, complete };
       if (pending?.firstTextMs !== undefined) detail.firstTextMs = pending.firstTextMs;
-      this.fire<BgSuggestionDetail>('bg-suggestion', detail);
+      this.#fire<BgSuggestionDetail>('bg-suggestion', detail);
     }
   }
 
   /** Inserts `text` at the caret as typed text (undoable); keeps the rest of the ghost text. */
-  private accept(text: string, whole: boolean): boolean {
+  #accept(text: string, whole: boolean): boolean {
     const textarea = this.textarea;
-    const pending = this.pending;
+    const pending = this.#pending;
     if (textarea === undefined || pending === undefined || text === '') return false;
     const rest = this.ghost.slice(text.length);
     const anchor = pending.anchor;
-    if (whole || rest.trim() === '') this.client?.cancel();
-    this.accepting = true;
+    if (whole || rest.trim() === '') this.#client?.cancel();
+    this.#accepting = true;
     try {
       textarea.focus();
       textarea.setSelectionRange(anchor, anchor);
@@ -798,44 +854,44 @@ export class BgComplete extends LitElement {
         );
       }
     } finally {
-      this.accepting = false;
+      this.#accepting = false;
     }
     const value = textarea.value;
-    this.lastValue = value;
-    this.internals.setFormValue(value);
+    this.#lastValue = value;
+    this.#internals.setFormValue(value);
     if (whole || rest.trim() === '') {
-      this.pending = undefined;
-      this.setGhost('', true);
-      this.fire<BgAcceptDetail>('bg-accept', { text, whole: true, value });
-      this.schedule();
+      this.#pending = undefined;
+      this.#setGhost('', true);
+      this.#fire<BgAcceptDetail>('bg-accept', { text, whole: true, value });
+      this.#schedule();
     } else {
       pending.anchor = anchor + text.length;
       pending.consumed += text.length;
-      this.setGhost(rest, pending.finished);
-      this.fire<BgAcceptDetail>('bg-accept', { text, whole: false, value });
+      this.#setGhost(rest, pending.finished);
+      this.#fire<BgAcceptDetail>('bg-accept', { text, whole: false, value });
     }
     return true;
   }
 
   // ---- drawing the ghost text ---------------------------------------------------------------
 
-  private paintMirror(): void {
-    const mirror = this.mirror;
+  #paintMirror(): void {
+    const mirror = this.#mirror;
     const textarea = this.textarea;
     if (mirror === null || textarea === undefined) return;
-    const pending = this.pending;
+    const pending = this.#pending;
     if (this.ghost === '' || pending === undefined) {
       mirror.classList.remove('shown');
       mirror.replaceChildren();
-      this.ghostSpan = undefined;
-      this.restoreTextColor(textarea);
+      this.#ghostSpan = undefined;
+      this.#restoreTextColor(textarea);
       return;
     }
     const value = textarea.value;
     const before = value.slice(0, pending.anchor);
     // A final line break needs something after it to take up a line, as in the textarea.
     const after = `${value.slice(pending.anchor)}\u200b`;
-    const span = this.ghostSpan;
+    const span = this.#ghostSpan;
     if (
       span !== undefined &&
       span.previousSibling?.textContent === before &&
@@ -844,23 +900,23 @@ export class BgComplete extends LitElement {
       span.textContent = this.ghost; // the suggestion grew: text, never HTML
       return;
     }
-    this.layoutMirror(mirror, textarea);
+    this.#layoutMirror(mirror, textarea);
     const ghost = document.createElement('span');
     ghost.className = 'ghost';
     ghost.setAttribute('part', 'ghost');
     ghost.textContent = this.ghost; // text, never HTML
-    this.ghostSpan = ghost;
+    this.#ghostSpan = ghost;
     mirror.replaceChildren(document.createTextNode(before), ghost, document.createTextNode(after));
     mirror.classList.add('shown');
-    this.syncScroll();
+    this.#syncScroll();
   }
 
   /** Gives the mirror the textarea's box, font and wrapping, and hides the textarea's text. */
-  private layoutMirror(mirror: HTMLElement, textarea: HTMLTextAreaElement): void {
+  #layoutMirror(mirror: HTMLElement, textarea: HTMLTextAreaElement): void {
     const style = getComputedStyle(textarea);
     for (const name of mirroredProperties) mirror.style[name] = style[name];
     // The text color before it is made transparent (a second paint reads the saved one).
-    const color = this.savedStyle?.computedColor ?? style.color;
+    const color = this.#savedStyle?.computedColor ?? style.color;
     mirror.style.color = color;
     const frame = mirror.parentElement!.getBoundingClientRect();
     const box = textarea.getBoundingClientRect();
@@ -877,11 +933,11 @@ export class BgComplete extends LitElement {
     if (scrollbar > 0) {
       mirror.style.paddingRight = `${Number.parseFloat(style.paddingRight) + scrollbar}px`;
     }
-    this.hideTextColor(textarea, color);
+    this.#hideTextColor(textarea, color);
   }
 
-  private syncScroll(): void {
-    const mirror = this.mirror;
+  #syncScroll(): void {
+    const mirror = this.#mirror;
     const textarea = this.textarea;
     if (mirror === null || textarea === undefined) return;
     mirror.scrollTop = textarea.scrollTop;
@@ -889,9 +945,9 @@ export class BgComplete extends LitElement {
   }
 
   /** While ghost text shows, the mirror draws the text: the textarea's own text is hidden. */
-  private hideTextColor(textarea: HTMLTextAreaElement, color: string): void {
-    if (this.savedStyle === undefined) {
-      this.savedStyle = {
+  #hideTextColor(textarea: HTMLTextAreaElement, color: string): void {
+    if (this.#savedStyle === undefined) {
+      this.#savedStyle = {
         color: textarea.style.getPropertyValue('color'),
         colorPriority: textarea.style.getPropertyPriority('color'),
         caretColor: textarea.style.getPropertyValue('caret-color'),
@@ -900,15 +956,15 @@ export class BgComplete extends LitElement {
         caretComputed: caretColorOf(textarea, color),
       };
     }
-    const caret = this.savedStyle.caretComputed;
+    const caret = this.#savedStyle.caretComputed;
     textarea.style.setProperty('caret-color', caret, 'important');
     textarea.style.setProperty('color', 'transparent', 'important');
   }
 
-  private restoreTextColor(textarea: HTMLTextAreaElement): void {
-    const saved = this.savedStyle;
+  #restoreTextColor(textarea: HTMLTextAreaElement): void {
+    const saved = this.#savedStyle;
     if (saved === undefined) return;
-    this.savedStyle = undefined;
+    this.#savedStyle = undefined;
     textarea.style.removeProperty('color');
     textarea.style.removeProperty('caret-color');
     if (saved.color !== '') textarea.style.setProperty('color', saved.color, saved.colorPriority);

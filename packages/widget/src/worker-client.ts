@@ -65,55 +65,55 @@ export class CompletionClient {
     workers: 0,
     last: undefined,
   };
-  private worker: Worker | undefined;
-  private nextId = 1;
-  private current: { id: number; handlers: RequestHandlers } | undefined;
-  private readonly load: Omit<LoadRequest, 'type'>;
-  private readonly createWorker: WorkerFactory;
-  private readonly handlers: ClientHandlers;
+  #worker: Worker | undefined;
+  #nextId = 1;
+  #current: { id: number; handlers: RequestHandlers } | undefined;
+  readonly #load: Omit<LoadRequest, 'type'>;
+  readonly #createWorker: WorkerFactory;
+  readonly #handlers: ClientHandlers;
 
   constructor(
     createWorker: WorkerFactory,
     load: Omit<LoadRequest, 'type'>,
     handlers: ClientHandlers,
   ) {
-    this.createWorker = createWorker;
-    this.load = load;
-    this.handlers = handlers;
+    this.#createWorker = createWorker;
+    this.#load = load;
+    this.#handlers = handlers;
   }
 
   /** Whether a worker is up (false before `start` and after a crash). */
   get started(): boolean {
-    return this.worker !== undefined;
+    return this.#worker !== undefined;
   }
 
   /** Starts the worker and loads the model (does nothing when it is up). */
   start(): void {
-    if (this.worker !== undefined) return;
+    if (this.#worker !== undefined) return;
     let worker: Worker;
     try {
-      worker = this.createWorker();
+      worker = this.#createWorker();
     } catch (error) {
-      this.handlers.onFailure(
+      this.#handlers.onFailure(
         'WORKER_FAILED',
         `The completion worker cannot be started: ${error instanceof Error ? error.message : String(error)}`,
       );
       return;
     }
-    this.worker = worker;
+    this.#worker = worker;
     this.statistics.workers++;
     this.statistics.running = 0;
     worker.addEventListener('message', (event: MessageEvent<WorkerMessage>) => {
-      if (this.worker === worker) this.receive(event.data);
+      if (this.#worker === worker) this.#receive(event.data);
     });
     worker.addEventListener('error', (event) => {
       event.preventDefault();
-      if (this.worker === worker) this.crash(event.message || 'the worker failed to run');
+      if (this.#worker === worker) this.#crash(event.message || 'the worker failed to run');
     });
     worker.addEventListener('messageerror', () => {
-      if (this.worker === worker) this.crash('a message from the worker could not be read');
+      if (this.#worker === worker) this.#crash('a message from the worker could not be read');
     });
-    this.post({ type: 'load', ...this.load });
+    this.#post({ type: 'load', ...this.#load });
   }
 
   /**
@@ -123,58 +123,58 @@ export class CompletionClient {
   request(text: string, settings: SuggestionSettings, handlers: RequestHandlers): number {
     this.cancel();
     this.start();
-    const id = this.nextId++;
-    this.current = { id, handlers };
+    const id = this.#nextId++;
+    this.#current = { id, handlers };
     this.statistics.sent++;
-    this.post({ type: 'complete', id, text, settings });
+    this.#post({ type: 'complete', id, text, settings });
     return id;
   }
 
   /** Cancels the request in flight, if any; its handlers hear nothing more. */
   cancel(): void {
-    if (this.current === undefined) return;
-    this.post({ type: 'cancel', id: this.current.id });
-    this.current = undefined;
+    if (this.#current === undefined) return;
+    this.#post({ type: 'cancel', id: this.#current.id });
+    this.#current = undefined;
   }
 
   /** Makes the worker throw (tests of crash recovery). */
   crashForTesting(): void {
-    this.post({ type: 'crash' });
+    this.#post({ type: 'crash' });
   }
 
   /** Stops the worker. */
   dispose(): void {
-    this.current = undefined;
-    this.worker?.terminate();
-    this.worker = undefined;
+    this.#current = undefined;
+    this.#worker?.terminate();
+    this.#worker = undefined;
   }
 
-  private post(message: WorkerRequest): void {
-    this.worker?.postMessage(message);
+  #post(message: WorkerRequest): void {
+    this.#worker?.postMessage(message);
   }
 
-  private crash(reason: string): void {
-    this.worker?.terminate();
-    this.worker = undefined;
+  #crash(reason: string): void {
+    this.#worker?.terminate();
+    this.#worker = undefined;
     this.statistics.running = 0;
-    const current = this.current;
-    this.current = undefined;
+    const current = this.#current;
+    this.#current = undefined;
     const message = `The completion worker crashed (${reason}); it restarts on the next input.`;
     current?.handlers.onError('WORKER_CRASHED', message);
-    this.handlers.onFailure('WORKER_CRASHED', message);
+    this.#handlers.onFailure('WORKER_CRASHED', message);
   }
 
-  private receive(message: WorkerMessage): void {
+  #receive(message: WorkerMessage): void {
     const statistics = this.statistics;
     switch (message.type) {
       case 'progress':
-        this.handlers.onProgress(message);
+        this.#handlers.onProgress(message);
         return;
       case 'ready':
-        this.handlers.onReady(message);
+        this.#handlers.onReady(message);
         return;
       case 'load-error':
-        this.handlers.onFailure(message.code, message.message);
+        this.#handlers.onFailure(message.code, message.message);
         return;
       case 'started':
         statistics.started++;
@@ -182,7 +182,7 @@ export class CompletionClient {
         statistics.maxRunning = Math.max(statistics.maxRunning, message.running);
         return;
       case 'delta':
-        if (this.current?.id === message.id) this.current.handlers.onDelta(message.text);
+        if (this.#current?.id === message.id) this.#current.handlers.onDelta(message.text);
         return;
       case 'done': {
         if (message.reason === 'skipped') {
@@ -197,18 +197,18 @@ export class CompletionClient {
             statistics.last = { firstTextMs, totalMs, tokens };
           }
         }
-        if (this.current?.id === message.id) {
-          const { handlers } = this.current;
-          this.current = undefined;
+        if (this.#current?.id === message.id) {
+          const { handlers } = this.#current;
+          this.#current = undefined;
           handlers.onDone(message);
         }
         return;
       }
       case 'error':
         if (message.id !== undefined) statistics.running = Math.max(0, statistics.running - 1);
-        if (this.current?.id === message.id) {
-          const { handlers } = this.current;
-          this.current = undefined;
+        if (this.#current?.id === message.id) {
+          const { handlers } = this.#current;
+          this.#current = undefined;
           handlers.onError(message.code, message.message);
         }
         return;
