@@ -143,7 +143,7 @@ export class BgGpt2 {
   readonly tokenizer: BgGpt2TextTokenizer;
   /** The tokenizer's pieces as the model sees them. */
   readonly vocabulary: Vocabulary;
-  private spellingIndex: SpellingIndex | undefined;
+  #spellingIndex: SpellingIndex | undefined;
 
   /** Prefer {@link BgGpt2.fromModel} or `BgGpt2.load`. */
   constructor(model: Model, tokenizer: BgGpt2TextTokenizer, sentencePiece: SentencePieceTokenizer) {
@@ -258,7 +258,7 @@ export class BgGpt2 {
     if ((sampler.numBeams ?? 1) === 1 && (sampler.numReturnSequences ?? 1) === 1) {
       const ids: number[] = [];
       let text = '';
-      const iterator = this.streamTokens(prepared, resolved);
+      const iterator = this.#streamTokens(prepared, resolved);
       let step = await iterator.next();
       while (!step.done) {
         ids.push(step.value.id);
@@ -304,7 +304,7 @@ export class BgGpt2 {
       this.model.config.raw,
       this.vocabulary.endOfTextId,
     );
-    const iterator = this.streamTokens(this.prepare(prompt), resolved);
+    const iterator = this.#streamTokens(this.prepare(prompt), resolved);
     try {
       for await (const { text } of iterator) if (text.length > 0) yield text;
     } finally {
@@ -341,8 +341,8 @@ export class BgGpt2 {
    * change is proposed only when it beats the original by `margin` (nats).
    */
   async spell(text: string, options: SpellingOptions = {}): Promise<SpellingCorrection[]> {
-    this.spellingIndex ??= SpellingIndex.fromVocabulary(this.vocabulary);
-    return suggestSpelling(this, this.spellingIndex, text, options);
+    this.#spellingIndex ??= SpellingIndex.fromVocabulary(this.vocabulary);
+    return suggestSpelling(this, this.#spellingIndex, text, options);
   }
 
   /** Releases the model. */
@@ -409,7 +409,7 @@ export class BgGpt2 {
   }
 
   /** Generated ids with their text deltas; returns why generation ended. */
-  private async *streamTokens(
+  async *#streamTokens(
     prepared: PreparedPrompt,
     resolved: ResolvedGenerationOptions,
   ): AsyncGenerator<{ id: number; text: string }, FinishReason> {

@@ -7,10 +7,10 @@ import type { TextStreamingDecoder, TextTokenizer } from '@bg-gpt2/tokenizer';
  * the prompt are skipped.
  */
 export class ContinuationDecoder {
-  private readonly decoder: TextStreamingDecoder;
+  readonly #decoder: TextStreamingDecoder;
   /** Characters still to skip: those of the prompt's own text. */
-  private skip: number;
-  private dropSpace: boolean;
+  #skip: number;
+  #dropSpace: boolean;
 
   /**
    * @param contextIds the ids fed to the model before the generated ones.
@@ -26,33 +26,33 @@ export class ContinuationDecoder {
     promptText: string,
     dropLeadingSpace = false,
   ) {
-    this.decoder = tokenizer.createStreamingDecoder();
+    this.#decoder = tokenizer.createStreamingDecoder();
     let primed = 0;
-    for (const id of contextIds) primed += this.decoder.push(id).length;
-    this.skip = promptText.length - primed;
-    this.dropSpace = dropLeadingSpace;
+    for (const id of contextIds) primed += this.#decoder.push(id).length;
+    this.#skip = promptText.length - primed;
+    this.#dropSpace = dropLeadingSpace;
   }
 
   /** Adds a generated id; returns the continuation's new final text. */
   push(id: number): string {
-    return this.release(this.decoder.push(id));
+    return this.#release(this.#decoder.push(id));
   }
 
   /** The rest of the text (held-back bytes or symbol fragments) at the end. */
   flush(): string {
-    return this.release(this.decoder.flush());
+    return this.#release(this.#decoder.flush());
   }
 
-  private release(text: string): string {
+  #release(text: string): string {
     let output = text;
-    if (this.skip > 0) {
-      const skipped = Math.min(this.skip, output.length);
+    if (this.#skip > 0) {
+      const skipped = Math.min(this.#skip, output.length);
       output = output.slice(skipped);
-      this.skip -= skipped;
+      this.#skip -= skipped;
     }
-    if (this.dropSpace && output.length > 0) {
+    if (this.#dropSpace && output.length > 0) {
       if (output.startsWith(' ')) output = output.slice(1);
-      this.dropSpace = false;
+      this.#dropSpace = false;
     }
     return output;
   }

@@ -9,35 +9,35 @@ import type { Vocabulary } from './vocabulary.js';
  * generated tokens come from the context, so one instance serves every beam.
  */
 export class PrefixConstraint implements LogitsProcessor {
-  private readonly vocabulary: Vocabulary;
-  private readonly prefix: string;
+  readonly #vocabulary: Vocabulary;
+  readonly #prefix: string;
   /** Allowed ids per remaining-prefix length (the same rest recurs across beams and steps). */
-  private readonly masks = new Map<number, Uint8Array>();
+  readonly #masks = new Map<number, Uint8Array>();
 
   constructor(vocabulary: Vocabulary, prefix: string) {
-    this.vocabulary = vocabulary;
-    this.prefix = prefix;
+    this.#vocabulary = vocabulary;
+    this.#prefix = prefix;
   }
 
   process(logits: Float32Array, context: GenerationContext): void {
-    const { pieces } = this.vocabulary;
+    const { pieces } = this.#vocabulary;
     let spelled = 0;
     for (let index = context.promptLength; index < context.tokens.length; index++) {
       spelled += pieces[context.tokens[index]]?.length ?? 0;
-      if (spelled >= this.prefix.length) return;
+      if (spelled >= this.#prefix.length) return;
     }
-    const allowed = this.allowed(spelled);
+    const allowed = this.#allowed(spelled);
     for (let id = 0; id < logits.length; id++) {
       if (allowed[id] !== 1) logits[id] = Number.NEGATIVE_INFINITY;
     }
   }
 
   /** The ids that go on from `spelled` characters of the prefix. */
-  private allowed(spelled: number): Uint8Array {
-    const known = this.masks.get(spelled);
+  #allowed(spelled: number): Uint8Array {
+    const known = this.#masks.get(spelled);
     if (known !== undefined) return known;
-    const rest = this.prefix.slice(spelled);
-    const { vocabulary } = this;
+    const rest = this.#prefix.slice(spelled);
+    const vocabulary = this.#vocabulary;
     const mask = new Uint8Array(vocabulary.size);
     vocabulary.pieces.forEach((piece, id) => {
       if (
@@ -48,7 +48,7 @@ export class PrefixConstraint implements LogitsProcessor {
         mask[id] = 1;
       }
     });
-    this.masks.set(spelled, mask);
+    this.#masks.set(spelled, mask);
     return mask;
   }
 }

@@ -9,49 +9,49 @@
  * ```
  */
 export class StopStringFilter {
-  private readonly stops: readonly string[];
-  private held = '';
-  private isStopped = false;
+  readonly #stops: readonly string[];
+  #held = '';
+  #isStopped = false;
 
   constructor(stops: readonly string[]) {
-    this.stops = stops.filter((stop) => stop.length > 0);
+    this.#stops = stops.filter((stop) => stop.length > 0);
   }
 
   /** Whether a stop string was seen; everything after it is dropped. */
   get stopped(): boolean {
-    return this.isStopped;
+    return this.#isStopped;
   }
 
   /** Adds text; returns what is final (not a possible start of a stop string). */
   push(text: string): string {
-    if (this.isStopped) return '';
-    const combined = this.held + text;
+    if (this.#isStopped) return '';
+    const combined = this.#held + text;
     let cut = -1;
-    for (const stop of this.stops) {
+    for (const stop of this.#stops) {
       const index = combined.indexOf(stop);
       if (index >= 0 && (cut < 0 || index < cut)) cut = index;
     }
     if (cut >= 0) {
-      this.isStopped = true;
-      this.held = '';
+      this.#isStopped = true;
+      this.#held = '';
       return combined.slice(0, cut);
     }
-    const keep = this.pendingLength(combined);
-    this.held = combined.slice(combined.length - keep);
+    const keep = this.#pendingLength(combined);
+    this.#held = combined.slice(combined.length - keep);
     return combined.slice(0, combined.length - keep);
   }
 
   /** Ends the text: whatever was held back is final. */
   flush(): string {
-    const rest = this.isStopped ? '' : this.held;
-    this.held = '';
+    const rest = this.#isStopped ? '' : this.#held;
+    this.#held = '';
     return rest;
   }
 
   /** Length of the longest suffix of `text` that is a proper prefix of a stop string. */
-  private pendingLength(text: string): number {
+  #pendingLength(text: string): number {
     let longest = 0;
-    for (const stop of this.stops) {
+    for (const stop of this.#stops) {
       for (let length = Math.min(stop.length - 1, text.length); length > longest; length--) {
         if (text.endsWith(stop.slice(0, length))) {
           longest = length;

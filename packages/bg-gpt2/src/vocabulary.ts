@@ -14,7 +14,7 @@ export class Vocabulary {
   readonly endOfTextId: number | undefined;
   /** Id of `<|n|>`, when the tokenizer has it. */
   readonly newlineId: number | undefined;
-  private wordStartMask: Uint8Array | undefined;
+  #wordStartMask: Uint8Array | undefined;
 
   constructor(
     readonly sentencePiece: SentencePieceTokenizer,
@@ -49,15 +49,15 @@ export class Vocabulary {
 
   /** Mask of the pieces that start a new word (`▁…`), plus `<|n|>`. */
   wordStarts(): Uint8Array {
-    if (this.wordStartMask === undefined) {
+    if (this.#wordStartMask === undefined) {
       const mask = new Uint8Array(this.size);
       this.pieces.forEach((piece, id) => {
         if (piece.startsWith(wordStart) && this.isText(id)) mask[id] = 1;
       });
       if (this.newlineId !== undefined) mask[this.newlineId] = 1;
-      this.wordStartMask = mask;
+      this.#wordStartMask = mask;
     }
-    return this.wordStartMask;
+    return this.#wordStartMask;
   }
 
   /** Mask of the text pieces that begin with `prefix` (longer or equal). */

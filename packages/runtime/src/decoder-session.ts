@@ -59,38 +59,38 @@ interface ForwardResult {
  * call creates or receives is disposed once it is no longer needed.
  */
 export class DecoderSession {
-  private readonly host: DecoderSessionHost;
-  private readonly slidingWindow: boolean;
-  private readonly keepOnSlide: number;
-  private readonly padTokenId: number;
+  readonly #host: DecoderSessionHost;
+  readonly #slidingWindow: boolean;
+  readonly #keepOnSlide: number;
+  readonly #padTokenId: number;
   /** Per row, the tokens in the cache (left padding included). */
-  private tokens: number[][] = [];
+  #tokens: number[][] = [];
   /** Per row, 1 for a real token and 0 for padding, aligned with `tokens`. */
-  private mask: number[][] = [];
+  #mask: number[][] = [];
   /** Past keys and values. */
-  private readonly cache: KeyValueCache;
-  private queue: Promise<unknown> = Promise.resolve();
-  private isDisposed = false;
+  readonly #cache: KeyValueCache;
+  #queue: Promise<unknown> = Promise.resolve();
+  #isDisposed = false;
 
   /** Prefer `model.createSession(options)`. */
   constructor(host: DecoderSessionHost, options: DecoderSessionOptions = {}) {
-    this.host = host;
+    this.#host = host;
     const contextLength = host.config.contextLength;
-    this.slidingWindow = options.slidingWindow === true;
-    this.keepOnSlide = options.slidingWindowKeep ?? Math.max(1, Math.floor(contextLength / 2));
+    this.#slidingWindow = options.slidingWindow === true;
+    this.#keepOnSlide = options.slidingWindowKeep ?? Math.max(1, Math.floor(contextLength / 2));
     if (
-      !Number.isInteger(this.keepOnSlide) ||
-      this.keepOnSlide < 1 ||
-      this.keepOnSlide > contextLength
+      !Number.isInteger(this.#keepOnSlide) ||
+      this.#keepOnSlide < 1 ||
+      this.#keepOnSlide > contextLength
     ) {
       throw new RuntimeError(
         'INVALID_ARGUMENT',
         `slidingWindowKeep must be an integer from 1 to n_positions (${contextLength}); got ${options.slidingWindowKeep}.`,
       );
     }
-    this.padTokenId = options.padTokenId ?? 0;
-    this.checkTokenId(this.padTokenId, 'padTokenId');
-    this.cache = createKeyValueCache(
+    this.#padTokenId = options.padTokenId ?? 0;
+    this.#checkTokenId(this.#padTokenId, 'padTokenId');
+    this.#cache = createKeyValueCache(
       host.signature,
       host.config,
       host.outputTensor ? { outputTensor: host.outputTensor } : {},
@@ -99,27 +99,27 @@ export class DecoderSession {
 
   /** Tokens in the cache per row (the padded width for a batch); 0 before {@link prefill}. */
   get length(): number {
-    return this.tokens[0]?.length ?? 0;
+    return this.#tokens[0]?.length ?? 0;
   }
 
   /** Rows in the current batch; 0 before {@link prefill}. */
   get batchSize(): number {
-    return this.tokens.length;
+    return this.#tokens.length;
   }
 
   /** Columns of each logits row (the model's vocabulary size). */
   get vocabularySize(): number {
-    return this.host.config.vocabularySize;
+    return this.#host.config.vocabularySize;
   }
 
   /** The tokens in the cache, per row, left padding included (copies). */
   get tokenIds(): number[][] {
-    return this.tokens.map((row) => [...row]);
+    return this.#tokens.map((row) => [...row]);
   }
 
   /** Whether {@link dispose} was called (on this session or its model). */
   get disposed(): boolean {
-    return this.isDisposed || this.host.disposed;
+    return this.#isDisposed || this.#host.disposed;
   }
 
   /**
@@ -134,7 +134,7 @@ export class DecoderSession {
    *   or an id outside the vocabulary, `DISPOSED` after {@link dispose}.
    */
   prefill(ids: readonly number[] | readonly (readonly number[])[]): Promise<Float32Array> {
-    return this.enqueue(() => this.start(ids, false));
+    return this.#enqueue(() => this.#start(ids, false));
   }
 
   /**
@@ -143,7 +143,7 @@ export class DecoderSession {
    * text. The cache is kept, so {@link step} can continue from here.
    */
   logitsAll(ids: readonly number[] | readonly (readonly number[])[]): Promise<Float32Array> {
-    return this.enqueue(() => this.start(ids, true));
+    return this.#enqueue(() => this.#start(ids, true));
   }
 
   /**
@@ -155,7 +155,7 @@ export class DecoderSession {
    *   tokens, `DISPOSED` after {@link dispose}.
    */
   step(tokens: number | readonly number[]): Promise<Float32Array> {
-    return this.enqueue(() => this.advance(tokens));
+    return this.#enqueue(() => this.#advance(tokens));
   }
 
   /**
@@ -168,7 +168,7 @@ export class DecoderSession {
    *   `DISPOSED` after {@link dispose}.
    */
   reorder(indices: readonly number[]): Promise<void> {
-    return this.enqueue(() => this.gatherRows(indices));
+    return this.#enqueue(() => this.#gatherRows(indices));
   }
 
   /**
@@ -176,60 +176,60 @@ export class DecoderSession {
    * first; the returned promise resolves when everything is released.
    */
   dispose(): Promise<void> {
-    if (this.isDisposed) return this.queue.then(() => undefined);
-    this.isDisposed = true;
-    const released = this.queue.then(() => {
-      this.reset();
-      this.cache.release();
+    if (this.#isDisposed) return this.#queue.then(() => undefined);
+    this.#isDisposed = true;
+    const released = this.#queue.then(() => {
+      this.#reset();
+      this.#cache.release();
     });
-    this.queue = released;
+    this.#queue = released;
     return released;
   }
 
-  private enqueue<T>(work: () => Promise<T>): Promise<T> {
-    if (this.disposed) return Promise.reject(this.disposedError());
-    const result = this.queue.then(() => {
-      if (this.disposed) throw this.disposedError();
+  #enqueue<T>(work: () => Promise<T>): Promise<T> {
+    if (this.disposed) return Promise.reject(this.#disposedError());
+    const result = this.#queue.then(() => {
+      if (this.disposed) throw this.#disposedError();
       return work();
     });
-    this.queue = result.catch(() => undefined);
+    this.#queue = result.catch(() => undefined);
     return result;
   }
 
-  private disposedError(): RuntimeError {
+  #disposedError(): RuntimeError {
     return new RuntimeError(
       'DISPOSED',
-      this.host.disposed
+      this.#host.disposed
         ? 'The model was disposed; load it again to create sessions.'
         : 'This session was disposed; create a new one with model.createSession().',
     );
   }
 
-  private checkTokenId(id: unknown, what: string): void {
+  #checkTokenId(id: unknown, what: string): void {
     if (
       typeof id !== 'number' ||
       !Number.isInteger(id) ||
       id < 0 ||
-      id >= this.host.config.vocabularySize
+      id >= this.#host.config.vocabularySize
     ) {
       throw new RuntimeError(
         'INVALID_ARGUMENT',
-        `${what} ${String(id)} is not a token id of this model (0 … ${this.host.config.vocabularySize - 1}).`,
+        `${what} ${String(id)} is not a token id of this model (0 … ${this.#host.config.vocabularySize - 1}).`,
       );
     }
   }
 
-  private reset(): void {
-    this.cache.clear();
-    this.tokens = [];
-    this.mask = [];
+  #reset(): void {
+    this.#cache.clear();
+    this.#tokens = [];
+    this.#mask = [];
   }
 
   /**
    * Makes a finished call's outputs the new state: `tokens` / `mask` now describe the whole
    * cache (the cache had `length` positions before; the call added the rest).
    */
-  private async install(
+  async #install(
     result: ForwardResult,
     length: number,
     tokens: number[][],
@@ -237,9 +237,9 @@ export class DecoderSession {
   ): Promise<Float32Array> {
     let kept: ReadonlySet<Tensor> = new Set();
     try {
-      kept = await this.cache.accept(result.outputs, length, tokens[0]!.length - length);
-      this.tokens = tokens;
-      this.mask = mask;
+      kept = await this.#cache.accept(result.outputs, length, tokens[0]!.length - length);
+      this.#tokens = tokens;
+      this.#mask = mask;
       return result.logits;
     } finally {
       for (const tensor of Object.values(result.outputs)) {
@@ -248,15 +248,15 @@ export class DecoderSession {
     }
   }
 
-  private async start(
+  async #start(
     ids: readonly number[] | readonly (readonly number[])[],
     allPositions: boolean,
   ): Promise<Float32Array> {
-    const rows = this.readRows(ids);
-    const contextLength = this.host.config.contextLength;
+    const rows = this.#readRows(ids);
+    const contextLength = this.#host.config.contextLength;
     let width = Math.max(...rows.map((row) => row.length));
     if (width > contextLength) {
-      if (!this.slidingWindow) {
+      if (!this.#slidingWindow) {
         throw new RuntimeError(
           'CONTEXT_OVERFLOW',
           `The prompt has ${width} tokens; this model reads at most ${contextLength} (n_positions). ` +
@@ -270,15 +270,15 @@ export class DecoderSession {
     for (const row of rows) {
       const kept = row.slice(Math.max(0, row.length - width));
       const padding = width - kept.length;
-      tokens.push([...new Array<number>(padding).fill(this.padTokenId), ...kept]);
+      tokens.push([...new Array<number>(padding).fill(this.#padTokenId), ...kept]);
       mask.push([...new Array<number>(padding).fill(0), ...new Array<number>(kept.length).fill(1)]);
     }
-    this.reset();
-    const result = await this.forward(tokens, mask, allPositions);
-    return this.install(result, 0, tokens, mask);
+    this.#reset();
+    const result = await this.#forward(tokens, mask, allPositions);
+    return this.#install(result, 0, tokens, mask);
   }
 
-  private async advance(next: number | readonly number[]): Promise<Float32Array> {
+  async #advance(next: number | readonly number[]): Promise<Float32Array> {
     if (this.length === 0) {
       throw new RuntimeError(
         'INVALID_ARGUMENT',
@@ -292,39 +292,39 @@ export class DecoderSession {
         `step() needs one token per row: the batch has ${this.batchSize} rows, got ${column.length} tokens.`,
       );
     }
-    for (const [row, id] of column.entries()) this.checkTokenId(id, `Token of row ${row}`);
-    const contextLength = this.host.config.contextLength;
+    for (const [row, id] of column.entries()) this.#checkTokenId(id, `Token of row ${row}`);
+    const contextLength = this.#host.config.contextLength;
 
     if (this.length + 1 > contextLength) {
-      if (!this.slidingWindow) {
+      if (!this.#slidingWindow) {
         throw new RuntimeError(
           'CONTEXT_OVERFLOW',
           `The context is full: ${this.length} tokens, and this model reads at most ${contextLength} (n_positions). ` +
             'Stop generating here, or create the session with { slidingWindow: true } to drop the oldest tokens.',
         );
       }
-      const start = this.length - (this.keepOnSlide - 1);
-      const tokens = this.tokens.map((row, index) => [...row.slice(start), column[index]]);
-      const mask = this.mask.map((row) => [...row.slice(start), 1]);
-      this.reset();
-      const result = await this.forward(tokens, mask, false);
-      return this.install(result, 0, tokens, mask);
+      const start = this.length - (this.#keepOnSlide - 1);
+      const tokens = this.#tokens.map((row, index) => [...row.slice(start), column[index]]);
+      const mask = this.#mask.map((row) => [...row.slice(start), 1]);
+      this.#reset();
+      const result = await this.#forward(tokens, mask, false);
+      return this.#install(result, 0, tokens, mask);
     }
 
-    const result = await this.forward(
+    const result = await this.#forward(
       column.map((id) => [id]),
       column.map(() => [1]),
       false,
     );
-    return this.install(
+    return this.#install(
       result,
       this.length,
-      this.tokens.map((row, index) => [...row, column[index]!]),
-      this.mask.map((row) => [...row, 1]),
+      this.#tokens.map((row, index) => [...row, column[index]!]),
+      this.#mask.map((row) => [...row, 1]),
     );
   }
 
-  private async gatherRows(indices: readonly number[]): Promise<void> {
+  async #gatherRows(indices: readonly number[]): Promise<void> {
     const batchSize = this.batchSize;
     if (batchSize === 0) {
       throw new RuntimeError(
@@ -354,12 +354,12 @@ export class DecoderSession {
       }
     }
     if (indices.every((index, row) => index === row)) return;
-    await this.cache.gather(indices, this.length);
-    this.tokens = indices.map((index) => [...this.tokens[index]]);
-    this.mask = indices.map((index) => [...this.mask[index]]);
+    await this.#cache.gather(indices, this.length);
+    this.#tokens = indices.map((index) => [...this.#tokens[index]]);
+    this.#mask = indices.map((index) => [...this.#mask[index]]);
   }
 
-  private readRows(ids: readonly number[] | readonly (readonly number[])[]): number[][] {
+  #readRows(ids: readonly number[] | readonly (readonly number[])[]): number[][] {
     if (!Array.isArray(ids) || ids.length === 0) {
       throw new RuntimeError(
         'INVALID_ARGUMENT',
@@ -374,7 +374,7 @@ export class DecoderSession {
           `Row ${index} of the prompt is empty; every row needs a token.`,
         );
       }
-      for (const id of row) this.checkTokenId(id, `Token of row ${index}`);
+      for (const id of row) this.#checkTokenId(id, `Token of row ${index}`);
       return [...row];
     });
   }
@@ -383,12 +383,12 @@ export class DecoderSession {
    * Runs the model over new columns `tokens` (with their mask) after the current cache.
    * Does not change the session's state; the caller installs the outputs.
    */
-  private async forward(
+  async #forward(
     tokens: number[][],
     newMask: number[][],
     allPositions: boolean,
   ): Promise<ForwardResult> {
-    const { inferenceSession, config, signature } = this.host;
+    const { inferenceSession, config, signature } = this.#host;
     const batchSize = tokens.length;
     const sequenceLength = tokens[0].length;
     const pastLength = this.length;
@@ -402,12 +402,12 @@ export class DecoderSession {
     };
     feed(signature.inputIds, int64Tensor(tokens.flat(), [batchSize, sequenceLength]));
     // The cache may have spare slots after the cached tokens: they are masked out.
-    const slots = this.cache.slots;
+    const slots = this.#cache.slots;
     if (signature.attentionMask !== undefined) {
       const width = slots + sequenceLength;
       const fullMask = new Array<number>(batchSize * width).fill(0);
       newMask.forEach((row, index) => {
-        const past = this.mask[index] ?? [];
+        const past = this.#mask[index] ?? [];
         for (let column = 0; column < past.length; column++) {
           fullMask[index * width + column] = past[column]!;
         }
@@ -426,7 +426,7 @@ export class DecoderSession {
       const positions: number[] = [];
       newMask.forEach((row, index) => {
         let seen = 0;
-        for (const bit of this.mask[index] ?? []) seen += bit;
+        for (const bit of this.#mask[index] ?? []) seen += bit;
         for (const bit of row) {
           seen += bit;
           positions.push(Math.max(seen - 1, 0));
@@ -443,11 +443,11 @@ export class DecoderSession {
     if (signature.useCacheBranch !== undefined) {
       feed(signature.useCacheBranch, new Tensor('bool', new Uint8Array([slots > 0 ? 1 : 0]), [1]));
     }
-    this.cache.addFeeds(batchSize, feeds, created);
+    this.#cache.addFeeds(batchSize, feeds, created);
 
     const run = async (): Promise<Record<string, Tensor>> => {
       const fetches: Record<string, Tensor | null> = { [signature.logits]: null };
-      this.cache.addFetches(batchSize, sequenceLength, fetches);
+      this.#cache.addFetches(batchSize, sequenceLength, fetches);
       // Names only, unless some outputs are pre-allocated (simpler sessions accept just names).
       const preallocated = Object.values(fetches).some((value) => value !== null);
       return (await (preallocated
@@ -457,7 +457,7 @@ export class DecoderSession {
     let outputs: Record<string, Tensor>;
     try {
       outputs = await run();
-      if (!this.cache.confirm(outputs)) {
+      if (!this.#cache.confirm(outputs)) {
         // The backend ignored the pre-allocated outputs; the cache has switched to plain ones.
         for (const tensor of Object.values(outputs)) tensor.dispose();
         outputs = await run();
@@ -476,7 +476,7 @@ export class DecoderSession {
 
     const logitsTensor = outputs[signature.logits] as Tensor;
     try {
-      if (this.disposed) throw this.disposedError();
+      if (this.disposed) throw this.#disposedError();
       const data = await readFloat32(logitsTensor);
       const [, keptPositions, columns] = logitsTensor.dims;
       if (

@@ -95,34 +95,40 @@ export function createKeyValueCache(
  * context as it grows (a step then allocates nothing of the cache's size in ONNX Runtime).
  */
 class PresentKeyValueCache implements KeyValueCache {
-  private past: Tensor[] = [];
+  #past: Tensor[] = [];
   /** Two buffers per cache tensor (pre-allocated outputs only); `past` views one of them. */
-  private buffers: [KeyValueArray[], KeyValueArray[]] = [[], []];
-  private current = 0;
+  #buffers: [KeyValueArray[], KeyValueArray[]] = [[], []];
+  #current = 0;
   /** This call's pre-allocated outputs, by output name. */
-  private prepared = new Map<string, Tensor>();
+  #prepared = new Map<string, Tensor>();
   /** Pre-allocated outputs were checked against what the session returned. */
-  private checked = false;
-  private outputTensor: OutputTensorFactory | undefined;
+  #checked = false;
+  #outputTensor: OutputTensorFactory | undefined;
+
+  readonly #signature: ModelSignature;
+  readonly #config: ModelConfig;
 
   constructor(
-    private readonly signature: ModelSignature,
-    private readonly config: ModelConfig,
+    signature: ModelSignature,
+    config: ModelConfig,
     outputTensor: OutputTensorFactory | undefined,
   ) {
-    this.outputTensor = outputTensor;
+    this.#signature = signature;
+    this.#config = config;
+    this.#outputTensor = outputTensor;
   }
 
   get slots(): number {
-    return this.past[0]?.dims[2] ?? 0;
+    return this.#past[0]?.dims[2] ?? 0;
   }
 
   addFeeds(batchSize: number, feeds: Record<string, Tensor>, temporaries: Tensor[]): void {
-    const { signature, config } = this;
+    const signature = this.#signature;
+    const config = this.#config;
     signature.pastKeys.forEach((keyName, layer) => {
       const names = [keyName, signature.pastValues[layer]!];
       names.forEach((name, kind) => {
-        let tensor = this.past[2 * layer + kind];
+        let tensor = this.#past[2 * layer + kind];
         if (tensor === undefined) {
           tensor = emptyKeyValueTensor(
             signature.keyValueType,
@@ -138,16 +144,17 @@ class PresentKeyValueCache implements KeyValueCache {
   }
 
   addFetches(batchSize: number, added: number, fetches: Record<string, Tensor | null>): void {
-    const { signature, config } = this;
-    this.prepared.clear();
+    const signature = this.#signature;
+    const config = this.#config;
+    this.#prepared.clear();
     const total = this.slots + added;
     const dimensions = [batchSize, config.headCount, total, config.headSize];
     const length = batchSize * config.headCount * total * config.headSize;
-    const target = this.buffers[1 - this.current]!;
+    const target = this.#buffers[1 - this.#current]!;
     signature.presentKeys.forEach((keyName, layer) => {
       [keyName, signature.presentValues[layer]!].forEach((name, kind) => {
         const index = 2 * layer + kind;
-        if (this.outputTensor === undefined) {
+        if (this.#outputTensor === undefined) {
           fetches[name] = null;
           return;
         }
@@ -162,25 +169,25 @@ class PresentKeyValueCache implements KeyValueCache {
               : new Float32Array(capacity);
           target[index] = buffer;
         }
-        const tensor = this.outputTensor(
+        const tensor = this.#outputTensor(
           signature.keyValueType,
           buffer.subarray(0, length),
           dimensions,
         );
-        this.prepared.set(name, tensor);
+        this.#prepared.set(name, tensor);
         fetches[name] = tensor;
       });
     });
   }
 
   confirm(outputs: Readonly<Record<string, Tensor>>): boolean {
-    if (this.prepared.size === 0 || this.checked) return true;
+    if (this.#prepared.size === 0 || this.#checked) return true;
     // Once per session: the backend really wrote into the pre-allocated tensors — it returns the
     // values too (onnxruntime-node returns copies). A backend that ignored them (or dropped them:
     // onnxruntime-common keeps only fetches that are `instanceof` its own Tensor) gets plain
     // outputs from now on.
-    this.checked = true;
-    const written = [...this.prepared].every(([name, prepared]) => {
+    this.#checked = true;
+    const written = [...this.#prepared].every(([name, prepared]) => {
       const returned = outputs[name];
       if (returned === undefined || returned.location !== 'cpu') return false;
       const expected = returned.data as KeyValueArray;
@@ -191,52 +198,52 @@ class PresentKeyValueCache implements KeyValueCache {
       );
     });
     if (!written) {
-      this.outputTensor = undefined;
-      this.prepared.clear();
+      this.#outputTensor = undefined;
+      this.#prepared.clear();
     }
     return written;
   }
 
   async accept(outputs: Readonly<Record<string, Tensor>>): Promise<ReadonlySet<Tensor>> {
-    const { signature } = this;
+    const signature = this.#signature;
     const names = signature.presentKeys.flatMap((key, layer) => [
       key,
       signature.presentValues[layer]!,
     ]);
     const next = names.map((name) => {
-      const tensor = this.prepared.get(name) ?? outputs[name];
+      const tensor = this.#prepared.get(name) ?? outputs[name];
       if (tensor === undefined) {
         throw new RuntimeError('MODEL_INVALID', `The model did not return ${name}.`);
       }
       return tensor;
     });
-    for (const tensor of this.past) if (!this.isBufferView(tensor)) tensor.dispose();
-    this.past = next;
-    if (this.prepared.size > 0) this.current = 1 - this.current;
-    this.prepared.clear();
+    for (const tensor of this.#past) if (!this.#isBufferView(tensor)) tensor.dispose();
+    this.#past = next;
+    if (this.#prepared.size > 0) this.#current = 1 - this.#current;
+    this.#prepared.clear();
     return new Set(next);
   }
 
-  private isBufferView(tensor: Tensor): boolean {
+  #isBufferView(tensor: Tensor): boolean {
     return (
       tensor.location === 'cpu' &&
-      this.buffers.some((set) =>
+      this.#buffers.some((set) =>
         set.some((buffer) => buffer.buffer === (tensor.data as KeyValueArray).buffer),
       )
     );
   }
 
   async gather(indices: readonly number[]): Promise<void> {
-    const gathered = await Promise.all(this.past.map((tensor) => gatherBatchRows(tensor, indices)));
-    for (const tensor of this.past) if (!this.isBufferView(tensor)) tensor.dispose();
-    this.past = gathered;
+    const gathered = await Promise.all(this.#past.map((tensor) => gatherBatchRows(tensor, indices)));
+    for (const tensor of this.#past) if (!this.#isBufferView(tensor)) tensor.dispose();
+    this.#past = gathered;
   }
 
   clear(): void {
-    for (const tensor of this.past) if (!this.isBufferView(tensor)) tensor.dispose();
-    this.past = [];
-    this.buffers = [[], []];
-    this.prepared.clear();
+    for (const tensor of this.#past) if (!this.#isBufferView(tensor)) tensor.dispose();
+    this.#past = [];
+    this.#buffers = [[], []];
+    this.#prepared.clear();
   }
 
   release(): void {
@@ -256,41 +263,45 @@ class PresentKeyValueCache implements KeyValueCache {
  */
 class AppendedKeyValueCache implements KeyValueCache {
   /** The cache, `rows × capacity × headSize` at the start of each buffer. */
-  private buffers: KeyValueArray[] = [];
+  #buffers: KeyValueArray[] = [];
   /** Buffers kept for reuse (from before a `clear`, or the other side of a `gather`). */
-  private spare: KeyValueArray[] = [];
-  private capacity = 0;
-  private rows = 0;
+  #spare: KeyValueArray[] = [];
+  #capacity = 0;
+  #rows = 0;
 
-  constructor(
-    private readonly signature: ModelSignature,
-    private readonly config: ModelConfig,
-  ) {}
+  readonly #signature: ModelSignature;
+  readonly #config: ModelConfig;
 
-  get slots(): number {
-    return this.capacity;
+  constructor(signature: ModelSignature, config: ModelConfig) {
+    this.#signature = signature;
+    this.#config = config;
   }
 
-  private allocate(length: number): KeyValueArray {
-    return this.signature.keyValueType === 'float16'
+  get slots(): number {
+    return this.#capacity;
+  }
+
+  #allocate(length: number): KeyValueArray {
+    return this.#signature.keyValueType === 'float16'
       ? new Uint16Array(length)
       : new Float32Array(length);
   }
 
-  private tensorOver(data: KeyValueArray, dimensions: number[]): Tensor {
-    return this.signature.keyValueType === 'float16'
+  #tensorOver(data: KeyValueArray, dimensions: number[]): Tensor {
+    return this.#signature.keyValueType === 'float16'
       ? new Tensor('float16', data as Uint16Array, dimensions)
       : new Tensor('float32', data as Float32Array, dimensions);
   }
 
   addFeeds(batchSize: number, feeds: Record<string, Tensor>, temporaries: Tensor[]): void {
-    const { signature, config } = this;
-    const dimensions = [batchSize, config.headCount, this.capacity, config.headSize];
-    const length = batchSize * config.headCount * this.capacity * config.headSize;
+    const signature = this.#signature;
+    const config = this.#config;
+    const dimensions = [batchSize, config.headCount, this.#capacity, config.headSize];
+    const length = batchSize * config.headCount * this.#capacity * config.headSize;
     signature.pastKeys.forEach((keyName, layer) => {
       [keyName, signature.pastValues[layer]!].forEach((name, kind) => {
-        const buffer = this.buffers[2 * layer + kind] ?? this.allocate(0);
-        const tensor = this.tensorOver(buffer.subarray(0, length), dimensions);
+        const buffer = this.#buffers[2 * layer + kind] ?? this.#allocate(0);
+        const tensor = this.#tensorOver(buffer.subarray(0, length), dimensions);
         temporaries.push(tensor);
         feeds[name] = tensor;
       });
@@ -302,7 +313,7 @@ class AppendedKeyValueCache implements KeyValueCache {
   }
 
   addFetches(_batchSize: number, _added: number, fetches: Record<string, Tensor | null>): void {
-    const { signature } = this;
+    const signature = this.#signature;
     signature.newKeys.forEach((keyName, layer) => {
       fetches[keyName] = null;
       fetches[signature.newValues[layer]!] = null;
@@ -314,7 +325,8 @@ class AppendedKeyValueCache implements KeyValueCache {
     length: number,
     added: number,
   ): Promise<ReadonlySet<Tensor>> {
-    const { signature, config } = this;
+    const signature = this.#signature;
+    const config = this.#config;
     const names = signature.newKeys.flatMap((key, layer) => [key, signature.newValues[layer]!]);
     const current = await Promise.all(
       names.map(async (name) => {
@@ -340,10 +352,10 @@ class AppendedKeyValueCache implements KeyValueCache {
     if (length === 0) {
       // A prefill: the outputs are already the cache's layout with no spare slots. Reuse kept
       // buffers when they are big enough, else take the outputs' arrays as they are.
-      const reusable = this.spare.length === current.length && this.spare[0]!.length >= expected;
-      this.buffers = current.map(({ values }, index) => {
+      const reusable = this.#spare.length === current.length && this.#spare[0]!.length >= expected;
+      this.#buffers = current.map(({ values }, index) => {
         if (reusable) {
-          const buffer = this.spare[index]!;
+          const buffer = this.#spare[index]!;
           buffer.set(values);
           return buffer;
         }
@@ -351,18 +363,18 @@ class AppendedKeyValueCache implements KeyValueCache {
           values.byteOffset === 0 && values.byteLength === values.buffer.byteLength;
         return ownsItsMemory ? values : values.slice();
       });
-      if (reusable) this.spare = [];
-      this.capacity = added;
-      this.rows = rows;
+      if (reusable) this.#spare = [];
+      this.#capacity = added;
+      this.#rows = rows;
       return new Set();
     }
-    if (rows !== this.rows) {
+    if (rows !== this.#rows) {
       throw new RuntimeError('INVALID_ARGUMENT', 'The batch size changed without a prefill.');
     }
-    if (length + added > this.capacity) this.grow(length, length + added);
-    const capacity = this.capacity;
+    if (length + added > this.#capacity) this.#grow(length, length + added);
+    const capacity = this.#capacity;
     current.forEach(({ values }, index) => {
-      const buffer = this.buffers[index]!;
+      const buffer = this.#buffers[index]!;
       for (let row = 0; row < rows; row++) {
         buffer.set(
           values.subarray(row * added * rowSize, (row + 1) * added * rowSize),
@@ -374,18 +386,19 @@ class AppendedKeyValueCache implements KeyValueCache {
   }
 
   /** Room for `needed` positions per row; the first `length` of each row are kept. */
-  private grow(length: number, needed: number): void {
-    const { config, rows } = this;
+  #grow(length: number, needed: number): void {
+    const config = this.#config;
+    const rows = this.#rows;
     const rowSize = config.headSize;
     const capacity = slotsFor(needed, config.contextLength);
-    const old = this.capacity;
-    this.buffers = this.buffers.map((buffer, index) => {
+    const old = this.#capacity;
+    this.#buffers = this.#buffers.map((buffer, index) => {
       let target = buffer;
       if (target.length < rows * capacity * rowSize) {
         // Room for the whole context, so that later growths stay in this buffer.
-        const spare = this.spare[index];
+        const spare = this.#spare[index];
         const size = rows * Math.max(config.contextLength, capacity) * rowSize;
-        target = spare !== undefined && spare.length >= size ? spare : this.allocate(size);
+        target = spare !== undefined && spare.length >= size ? spare : this.#allocate(size);
       }
       // Rows move to higher offsets: from the last one down, nothing is overwritten unread.
       for (let row = rows - 1; row >= 0; row--) {
@@ -398,19 +411,19 @@ class AppendedKeyValueCache implements KeyValueCache {
       }
       return target;
     });
-    if (this.buffers.some((buffer, index) => buffer === this.spare[index])) this.spare = [];
-    this.capacity = capacity;
+    if (this.#buffers.some((buffer, index) => buffer === this.#spare[index])) this.#spare = [];
+    this.#capacity = capacity;
   }
 
   async gather(indices: readonly number[]): Promise<void> {
-    const entrySize = this.config.headCount * this.capacity * this.config.headSize;
+    const entrySize = this.#config.headCount * this.#capacity * this.#config.headSize;
     const used = indices.length * entrySize;
-    const next = this.buffers.map((buffer, index) => {
-      const spare = this.spare[index];
+    const next = this.#buffers.map((buffer, index) => {
+      const spare = this.#spare[index];
       const target =
         spare !== undefined && spare.length >= Math.max(used, buffer.length)
           ? spare
-          : this.allocate(buffer.length);
+          : this.#allocate(buffer.length);
       indices.forEach((source, entry) => {
         target.set(
           buffer.subarray(source * entrySize, (source + 1) * entrySize),
@@ -420,27 +433,27 @@ class AppendedKeyValueCache implements KeyValueCache {
       return target;
     });
     // The old buffers are the next gather's targets (beam search reorders every step).
-    this.spare = this.buffers;
-    this.buffers = next;
+    this.#spare = this.#buffers;
+    this.#buffers = next;
   }
 
   clear(): void {
     // Kept for the next prefill of this session (a sliding window, a new prompt).
     if (
-      this.buffers.length > 0 &&
-      (this.spare.length === 0 || this.buffers[0]!.length > this.spare[0]!.length)
+      this.#buffers.length > 0 &&
+      (this.#spare.length === 0 || this.#buffers[0]!.length > this.#spare[0]!.length)
     ) {
-      this.spare = this.buffers;
+      this.#spare = this.#buffers;
     }
-    this.buffers = [];
-    this.capacity = 0;
-    this.rows = 0;
+    this.#buffers = [];
+    this.#capacity = 0;
+    this.#rows = 0;
   }
 
   release(): void {
-    this.buffers = [];
-    this.spare = [];
-    this.capacity = 0;
-    this.rows = 0;
+    this.#buffers = [];
+    this.#spare = [];
+    this.#capacity = 0;
+    this.#rows = 0;
   }
 }

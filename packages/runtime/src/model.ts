@@ -48,7 +48,7 @@ export class Model {
   readonly tokenizerConfig: Record<string, unknown> | undefined;
   /** Makes pre-allocated output tensors, when the backend can use them (see {@link ModelDetails}). */
   readonly outputTensor: OutputTensorFactory | undefined;
-  private isDisposed = false;
+  #isDisposed = false;
 
   /**
    * Wraps a session. Reads and checks its input/output names.
@@ -80,7 +80,7 @@ export class Model {
 
   /** Whether {@link dispose} was called. */
   get disposed(): boolean {
-    return this.isDisposed;
+    return this.#isDisposed;
   }
 
   /**
@@ -90,7 +90,7 @@ export class Model {
    * @throws RuntimeError `DISPOSED` after {@link dispose}, `INVALID_ARGUMENT` for a bad option.
    */
   createSession(options: DecoderSessionOptions = {}): DecoderSession {
-    if (this.isDisposed) {
+    if (this.#isDisposed) {
       throw new RuntimeError(
         'DISPOSED',
         'The model was disposed; load it again to create sessions.',
@@ -104,8 +104,8 @@ export class Model {
    * with `DISPOSED`.
    */
   async dispose(): Promise<void> {
-    if (this.isDisposed) return;
-    this.isDisposed = true;
+    if (this.#isDisposed) return;
+    this.#isDisposed = true;
     await this.inferenceSession.release();
   }
 }

@@ -27,10 +27,10 @@ function rotateLeft(value: number, bits: number): number {
  * the same stream, bit for bit, in every JavaScript engine (Node, browsers, workers).
  */
 export class SeededRandom implements Random {
-  private state0: number;
-  private state1: number;
-  private state2: number;
-  private state3: number;
+  #state0: number;
+  #state1: number;
+  #state2: number;
+  #state3: number;
 
   /** Prefer {@link createRandom}. `seed`: an integer in [0, 2^53). */
   constructor(seed: number) {
@@ -38,11 +38,11 @@ export class SeededRandom implements Random {
     const low = seed >>> 0;
     const high = Math.floor(seed / 0x1_0000_0000) >>> 0;
     // Four words from splitmix32 over the low half, each mixed with the high half.
-    this.state0 = mix(low + golden) ^ mix(high ^ 0x6a09e667);
-    this.state1 = mix(low + 2 * golden) ^ mix(high ^ 0xbb67ae85);
-    this.state2 = mix(low + 3 * golden) ^ mix(high ^ 0x3c6ef372);
-    this.state3 = mix(low + 4 * golden) ^ mix(high ^ 0xa54ff53a);
-    if ((this.state0 | this.state1 | this.state2 | this.state3) === 0) this.state0 = 1;
+    this.#state0 = mix(low + golden) ^ mix(high ^ 0x6a09e667);
+    this.#state1 = mix(low + 2 * golden) ^ mix(high ^ 0xbb67ae85);
+    this.#state2 = mix(low + 3 * golden) ^ mix(high ^ 0x3c6ef372);
+    this.#state3 = mix(low + 4 * golden) ^ mix(high ^ 0xa54ff53a);
+    if ((this.#state0 | this.#state1 | this.#state2 | this.#state3) === 0) this.#state0 = 1;
   }
 
   /**
@@ -57,25 +57,25 @@ export class SeededRandom implements Random {
       throw new SamplerError('INVALID_ARGUMENT', 'A xoshiro128** state must not be all zeros.');
     }
     const random = new SeededRandom(0);
-    [random.state0, random.state1, random.state2, random.state3] = state.map((word) => word | 0);
+    [random.#state0, random.#state1, random.#state2, random.#state3] = state.map((word) => word | 0);
     return random;
   }
 
   /** The current state (four 32-bit unsigned words), for {@link SeededRandom.fromState}. */
   get state(): [number, number, number, number] {
-    return [this.state0 >>> 0, this.state1 >>> 0, this.state2 >>> 0, this.state3 >>> 0];
+    return [this.#state0 >>> 0, this.#state1 >>> 0, this.#state2 >>> 0, this.#state3 >>> 0];
   }
 
   /** The next 32-bit unsigned integer. */
   nextUint32(): number {
-    const result = Math.imul(rotateLeft(Math.imul(this.state1, 5), 7), 9) >>> 0;
-    const shifted = this.state1 << 9;
-    this.state2 ^= this.state0;
-    this.state3 ^= this.state1;
-    this.state1 ^= this.state2;
-    this.state0 ^= this.state3;
-    this.state2 ^= shifted;
-    this.state3 = rotateLeft(this.state3, 11);
+    const result = Math.imul(rotateLeft(Math.imul(this.#state1, 5), 7), 9) >>> 0;
+    const shifted = this.#state1 << 9;
+    this.#state2 ^= this.#state0;
+    this.#state3 ^= this.#state1;
+    this.#state1 ^= this.#state2;
+    this.#state0 ^= this.#state3;
+    this.#state2 ^= shifted;
+    this.#state3 = rotateLeft(this.#state3, 11);
     return result;
   }
 

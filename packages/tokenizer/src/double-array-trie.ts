@@ -15,9 +15,9 @@ export class DoubleArrayTrie {
   data: Int32Array;
   /** Number of keys stored. */
   readonly size: number;
-  private alphabetSize = 0;
-  private searchStart = 1;
-  private used = 1;
+  #alphabetSize = 0;
+  #searchStart = 1;
+  #used = 1;
 
   static readonly root = 0;
   static readonly stride = 3;
@@ -37,26 +37,26 @@ export class DoubleArrayTrie {
       for (let index = 0; index < key.length; index++) dense[key.charCodeAt(index)] = 1;
     for (let unit = 0; unit < 65536; unit++) {
       if (dense[unit]) {
-        dense[unit] = ++this.alphabetSize;
+        dense[unit] = ++this.#alphabetSize;
         this.codes[unit] = dense[unit]! * DoubleArrayTrie.stride;
       }
     }
 
-    const slots = Math.max(1024, keys.length * 3) + this.alphabetSize + 1;
+    const slots = Math.max(1024, keys.length * 3) + this.#alphabetSize + 1;
     this.data = new Int32Array(slots * DoubleArrayTrie.stride);
     this.data[1] = 1; // the root is its own parent (stored plus one), so slot 0 is taken
-    if (keys.length > 0) this.build(keys, values, dense);
-    const length = (this.used + this.alphabetSize + 1) * DoubleArrayTrie.stride;
+    if (keys.length > 0) this.#build(keys, values, dense);
+    const length = (this.#used + this.#alphabetSize + 1) * DoubleArrayTrie.stride;
     this.data = this.data.slice(0, length);
   }
 
-  private get slots(): number {
+  get #slots(): number {
     return this.data.length / DoubleArrayTrie.stride;
   }
 
-  private ensureSlots(needed: number): void {
-    if (needed < this.slots) return;
-    let size = this.slots;
+  #ensureSlots(needed: number): void {
+    if (needed < this.#slots) return;
+    let size = this.#slots;
     while (size <= needed) size *= 2;
     const data = new Int32Array(size * DoubleArrayTrie.stride);
     data.set(this.data);
@@ -64,7 +64,7 @@ export class DoubleArrayTrie {
   }
 
   /** Places every node, depth first, with an explicit stack (keys sorted, sharing prefixes). */
-  private build(keys: string[], values: number[], dense: Int32Array): void {
+  #build(keys: string[], values: number[], dense: Int32Array): void {
     // Each task: slot of the node, key range [start, end) below it, depth.
     const stack: number[] = [0, 0, keys.length, 0];
     const childCodes: number[] = [];
@@ -89,7 +89,7 @@ export class DoubleArrayTrie {
         }
       }
       childStarts.push(end);
-      const base = this.findBase(childCodes);
+      const base = this.#findBase(childCodes);
       const data = this.data;
       data[slot * 3] = base * 3;
       for (let child = 0; child < childCodes.length; child++) {
@@ -97,27 +97,27 @@ export class DoubleArrayTrie {
         data[childSlot * 3 + 1] = slot * 3 + 1;
         stack.push(childSlot, childStarts[child]!, childStarts[child + 1]!, depth + 1);
       }
-      this.used = Math.max(this.used, base + childCodes[childCodes.length - 1]! + 1);
+      this.#used = Math.max(this.#used, base + childCodes[childCodes.length - 1]! + 1);
     }
   }
 
-  private isFree(slot: number): boolean {
+  #isFree(slot: number): boolean {
     return this.data[slot * 3 + 1] === 0;
   }
 
-  private findBase(codes: number[]): number {
+  #findBase(codes: number[]): number {
     const firstCode = codes[0]!;
-    let position = this.searchStart;
-    this.ensureSlots(position + this.alphabetSize + 1);
-    while (!this.isFree(position)) {
+    let position = this.#searchStart;
+    this.#ensureSlots(position + this.#alphabetSize + 1);
+    while (!this.#isFree(position)) {
       position++;
-      this.ensureSlots(position + this.alphabetSize + 1);
+      this.#ensureSlots(position + this.#alphabetSize + 1);
     }
-    this.searchStart = position;
+    this.#searchStart = position;
     let occupied = 0;
     for (; ; position++) {
-      this.ensureSlots(position + this.alphabetSize + 1);
-      if (!this.isFree(position)) {
+      this.#ensureSlots(position + this.#alphabetSize + 1);
+      if (!this.#isFree(position)) {
         occupied++;
         continue;
       }
@@ -125,14 +125,14 @@ export class DoubleArrayTrie {
       if (base < 0) continue;
       let fits = true;
       for (let index = 1; index < codes.length; index++) {
-        if (!this.isFree(base + codes[index]!)) {
+        if (!this.#isFree(base + codes[index]!)) {
           fits = false;
           break;
         }
       }
       if (fits) {
         // Darts' heuristic: once the region before here is nearly full, stop searching it.
-        if (occupied > 32) this.searchStart = position;
+        if (occupied > 32) this.#searchStart = position;
         return base;
       }
     }

@@ -57,22 +57,22 @@ const encoder = new TextEncoder();
 export class SentencePieceTokenizer implements TextTokenizer {
   readonly proto: ModelProto;
   readonly vocabulary: Vocabulary;
-  private readonly normalizer: Normalizer;
-  private readonly denormalizer: Normalizer | undefined;
-  private readonly model: SegmentationModel;
-  private readonly segments = new Segments();
+  readonly #normalizer: Normalizer;
+  readonly #denormalizer: Normalizer | undefined;
+  readonly #model: SegmentationModel;
+  readonly #segments = new Segments();
 
   /** Builds a tokenizer from a parsed model. Prefer {@link SentencePieceTokenizer.fromBytes}. */
   constructor(proto: ModelProto) {
     this.proto = proto;
     this.vocabulary = new Vocabulary(proto);
     const spec = proto.trainerSpec;
-    this.normalizer = new Normalizer(
+    this.#normalizer = new Normalizer(
       proto.normalizerSpec,
       this.vocabulary.userDefined,
       spec.treatWhitespaceAsSuffix,
     );
-    this.denormalizer =
+    this.#denormalizer =
       proto.denormalizerSpec && proto.denormalizerSpec.precompiledCharsmap.length > 0
         ? new Normalizer(
             {
@@ -86,16 +86,16 @@ export class SentencePieceTokenizer implements TextTokenizer {
         : undefined;
     switch (spec.modelType) {
       case ModelType.unigram:
-        this.model = new UnigramModel(this.vocabulary);
+        this.#model = new UnigramModel(this.vocabulary);
         break;
       case ModelType.bpe:
-        this.model = new BpeModel(this.vocabulary);
+        this.#model = new BpeModel(this.vocabulary);
         break;
       case ModelType.char:
-        this.model = new CharacterModel(this.vocabulary);
+        this.#model = new CharacterModel(this.vocabulary);
         break;
       case ModelType.word:
-        this.model = new WordModel(this.vocabulary);
+        this.#model = new WordModel(this.vocabulary);
         break;
       default:
         throw new TokenizerError(
@@ -124,24 +124,24 @@ export class SentencePieceTokenizer implements TextTokenizer {
   }
   /** The beginning-of-sentence id, or -1 when the model has none. */
   get bosId(): number {
-    return this.idIfPresent(this.proto.trainerSpec.bosPiece, this.proto.trainerSpec.bosId);
+    return this.#idIfPresent(this.proto.trainerSpec.bosPiece, this.proto.trainerSpec.bosId);
   }
   /** The end-of-sentence id, or -1 when the model has none. */
   get eosId(): number {
-    return this.idIfPresent(this.proto.trainerSpec.eosPiece, this.proto.trainerSpec.eosId);
+    return this.#idIfPresent(this.proto.trainerSpec.eosPiece, this.proto.trainerSpec.eosId);
   }
   /** The padding id, or -1 when the model has none. */
   get padId(): number {
-    return this.idIfPresent(this.proto.trainerSpec.padPiece, this.proto.trainerSpec.padId);
+    return this.#idIfPresent(this.proto.trainerSpec.padPiece, this.proto.trainerSpec.padId);
   }
 
-  private idIfPresent(piece: string, id: number): number {
+  #idIfPresent(piece: string, id: number): number {
     return id >= 0 && this.vocabulary.findPiece(piece) === id ? id : -1;
   }
 
   /** The piece of an id. @throws {TokenizerError} `ID_OUT_OF_RANGE`. */
   idToPiece(id: number): string {
-    this.checkId(id);
+    this.#checkId(id);
     return this.vocabulary.pieces[id]!;
   }
 
@@ -152,7 +152,7 @@ export class SentencePieceTokenizer implements TextTokenizer {
 
   /** The score (log-probability for unigram) of an id. */
   score(id: number): number {
-    this.checkId(id);
+    this.#checkId(id);
     return this.vocabulary.scores[id]!;
   }
 
@@ -172,7 +172,7 @@ export class SentencePieceTokenizer implements TextTokenizer {
     return this.vocabulary.isUserDefined(id);
   }
 
-  private checkId(id: number): void {
+  #checkId(id: number): void {
     if (!Number.isInteger(id) || id < 0 || id >= this.vocabulary.size) {
       throw new TokenizerError(
         'ID_OUT_OF_RANGE',
@@ -183,33 +183,33 @@ export class SentencePieceTokenizer implements TextTokenizer {
 
   /** The text as the model sees it after normalization (what `spm_normalize` prints). */
   normalize(text: string): string {
-    return this.normalizer.normalize(text);
+    return this.#normalizer.normalize(text);
   }
 
   /** Token ids of `text`. */
   encode(text: string): number[] {
-    const { units, length } = this.normalizer.normalizeToUnits(text, false);
-    const segments = this.segments;
+    const { units, length } = this.#normalizer.normalizeToUnits(text, false);
+    const segments = this.#segments;
     segments.clear();
-    this.model.encode(units, length, segments);
-    return this.idsOf(segments, units);
+    this.#model.encode(units, length, segments);
+    return this.#idsOf(segments, units);
   }
 
   /** Pieces of `text` (what `spm_encode --output_format=piece` prints). */
   encodeAsPieces(text: string): string[] {
-    const { units, length } = this.normalizer.normalizeToUnits(text, false);
-    const segments = this.segments;
+    const { units, length } = this.#normalizer.normalizeToUnits(text, false);
+    const segments = this.#segments;
     segments.clear();
-    this.model.encode(units, length, segments);
-    return this.piecesOf(segments, units);
+    this.#model.encode(units, length, segments);
+    return this.#piecesOf(segments, units);
   }
 
   /** Tokens of `text` with their surfaces and offsets in the input (UTF-16 code units). */
   encodeWithOffsets(text: string): EncodedPiece[] {
-    const { units, length, alignment } = this.normalizer.normalizeToUnits(text, true);
+    const { units, length, alignment } = this.#normalizer.normalizeToUnits(text, true);
     const segments = new Segments();
-    this.model.encode(units, length, segments);
-    return this.populate(segments, units, alignment!, text);
+    this.#model.encode(units, length, segments);
+    return this.#populate(segments, units, alignment!, text);
   }
 
   /**
@@ -217,15 +217,15 @@ export class SentencePieceTokenizer implements TextTokenizer {
    * @throws {TokenizerError} `MODEL_UNSUPPORTED` for bpe, char and word models.
    */
   nbest(text: string, size: number): ScoredEncoding[] {
-    const model = this.unigram('n-best');
+    const model = this.#unigram('n-best');
     if (!Number.isInteger(size) || size < 1) {
       throw new TokenizerError(
         'INVALID_ARGUMENT',
         `nbest size must be a positive integer, got ${size}.`,
       );
     }
-    const { units, length } = this.normalizer.normalizeToUnits(text, false);
-    return model.nbest(units, length, size).map((result) => this.scored(result, units));
+    const { units, length } = this.#normalizer.normalizeToUnits(text, false);
+    return model.nbest(units, length, size).map((result) => this.#scored(result, units));
   }
 
   /**
@@ -245,10 +245,10 @@ export class SentencePieceTokenizer implements TextTokenizer {
         'sample needs a finite alpha and an integer nbestSize ≤ 512 (negative: the whole lattice).',
       );
     }
-    const model = this.unigram('sampling');
-    const { units, length } = this.normalizer.normalizeToUnits(text, false);
+    const model = this.#unigram('sampling');
+    const { units, length } = this.#normalizer.normalizeToUnits(text, false);
     if (nbestSize === 0 || nbestSize === 1 || alpha === 0) {
-      return this.scored(model.nbest(units, length, 1)[0]!, units);
+      return this.#scored(model.nbest(units, length, 1)[0]!, units);
     }
     if (nbestSize > 1) {
       const candidates = model.nbest(units, length, nbestSize);
@@ -264,31 +264,31 @@ export class SentencePieceTokenizer implements TextTokenizer {
           break;
         }
       }
-      return this.scored(chosen, units);
+      return this.#scored(chosen, units);
     }
-    return this.scored(model.sample(units, length, alpha, random), units);
+    return this.#scored(model.sample(units, length, alpha, random), units);
   }
 
-  private unigram(what: string): UnigramModel {
-    if (!(this.model instanceof UnigramModel)) {
+  #unigram(what: string): UnigramModel {
+    if (!(this.#model instanceof UnigramModel)) {
       throw new TokenizerError(
         'MODEL_UNSUPPORTED',
         `${what} needs a unigram model; this one is not.`,
       );
     }
-    return this.model;
+    return this.#model;
   }
 
-  private scored(result: ScoredSegmentation, units: Uint16Array): ScoredEncoding {
+  #scored(result: ScoredSegmentation, units: Uint16Array): ScoredEncoding {
     return {
-      ids: this.idsOf(result.segments, units),
-      pieces: this.piecesOf(result.segments, units),
+      ids: this.#idsOf(result.segments, units),
+      pieces: this.#piecesOf(result.segments, units),
       score: result.score,
     };
   }
 
   /** Ids of segments: consecutive unknowns merged, or spelled as bytes under byte fallback. */
-  private idsOf(segments: Segments, units: Uint16Array): number[] {
+  #idsOf(segments: Segments, units: Uint16Array): number[] {
     const vocabulary = this.vocabulary;
     const byteFallback = this.proto.trainerSpec.byteFallback;
     const unknownId = vocabulary.unknownId;
@@ -311,7 +311,7 @@ export class SentencePieceTokenizer implements TextTokenizer {
     return ids;
   }
 
-  private piecesOf(segments: Segments, units: Uint16Array): string[] {
+  #piecesOf(segments: Segments, units: Uint16Array): string[] {
     const vocabulary = this.vocabulary;
     const byteFallback = this.proto.trainerSpec.byteFallback;
     const unknownId = vocabulary.unknownId;
@@ -338,7 +338,7 @@ export class SentencePieceTokenizer implements TextTokenizer {
     return pieces;
   }
 
-  private populate(
+  #populate(
     segments: Segments,
     units: Uint16Array,
     alignment: Int32Array,
@@ -391,8 +391,8 @@ export class SentencePieceTokenizer implements TextTokenizer {
 
   /** Text of token ids: byte pieces reassembled into UTF-8, control pieces dropped. */
   decode(ids: readonly number[]): string {
-    for (const id of ids) this.checkId(id);
-    return this.decodePieceList(
+    for (const id of ids) this.#checkId(id);
+    return this.#decodePieceList(
       ids.map((id) => this.vocabulary.pieces[id]!),
       ids,
     );
@@ -400,7 +400,7 @@ export class SentencePieceTokenizer implements TextTokenizer {
 
   /** Text of pieces (what `spm_decode --input_format=piece` prints). */
   decodePieces(pieces: readonly string[]): string {
-    return this.decodePieceList(
+    return this.#decodePieceList(
       pieces,
       pieces.map((piece) => this.vocabulary.pieceToId(piece)),
     );
@@ -470,9 +470,9 @@ export class SentencePieceTokenizer implements TextTokenizer {
     return surfaces;
   }
 
-  private decodePieceList(pieces: readonly string[], ids: readonly number[]): string {
+  #decodePieceList(pieces: readonly string[], ids: readonly number[]): string {
     const text = this.decodeSurfaces(pieces, ids).join('');
-    return this.denormalizer ? this.denormalizer.normalize(text) : text;
+    return this.#denormalizer ? this.#denormalizer.normalize(text) : text;
   }
 
   /**

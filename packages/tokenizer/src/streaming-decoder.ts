@@ -17,48 +17,48 @@ function bytesToDecide(lead: number): number {
  * of byte pieces is held back until its last byte arrives.
  */
 export class StreamingDecoder {
-  private pending: number[] = [];
-  private emittedLength = 0;
-  private ids: number[] = [];
-  private expectLeadingSpace = true;
-  private droppedPrefix = false;
+  #pending: number[] = [];
+  #emittedLength = 0;
+  #ids: number[] = [];
+  #expectLeadingSpace = true;
+  #droppedPrefix = false;
 
   constructor(private readonly tokenizer: SentencePieceTokenizer) {}
 
   /** Every id pushed so far. */
   get tokens(): readonly number[] {
-    return this.ids;
+    return this.#ids;
   }
 
   /** Adds one id; returns the text that became final (often '', never a partial character). */
   push(id: number): string {
     const piece = this.tokenizer.idToPiece(id);
-    this.ids.push(id);
+    this.#ids.push(id);
     if (this.tokenizer.isByte(id)) {
-      this.pending.push(pieceToByte(piece));
-      return this.emit(this.drainBytes(false));
+      this.#pending.push(pieceToByte(piece));
+      return this.#emit(this.#drainBytes(false));
     }
-    const bytes = this.drainBytes(true);
-    if (this.droppedPrefix || this.emittedLength + bytes.length > 0)
-      this.expectLeadingSpace = false;
-    const [surface, dropped] = this.tokenizer.pieceSurface(piece, id, this.expectLeadingSpace);
-    this.droppedPrefix = dropped;
-    return this.emit(bytes + surface);
+    const bytes = this.#drainBytes(true);
+    if (this.#droppedPrefix || this.#emittedLength + bytes.length > 0)
+      this.#expectLeadingSpace = false;
+    const [surface, dropped] = this.tokenizer.pieceSurface(piece, id, this.#expectLeadingSpace);
+    this.#droppedPrefix = dropped;
+    return this.#emit(bytes + surface);
   }
 
   /** Ends the stream: returns what was held back (malformed bytes as U+FFFD). */
   flush(): string {
-    return this.emit(this.drainBytes(true));
+    return this.#emit(this.#drainBytes(true));
   }
 
-  private emit(text: string): string {
-    this.emittedLength += text.length;
+  #emit(text: string): string {
+    this.#emittedLength += text.length;
     return text;
   }
 
-  private drainBytes(final: boolean): string {
+  #drainBytes(final: boolean): string {
     let text = '';
-    const pending = this.pending;
+    const pending = this.#pending;
     let offset = 0;
     while (offset < pending.length) {
       if (!final && pending.length - offset < bytesToDecide(pending[offset]!)) break;
@@ -70,7 +70,7 @@ export class StreamingDecoder {
       text += String.fromCodePoint(codePoint);
       offset += length;
     }
-    this.pending = pending.slice(offset);
+    this.#pending = pending.slice(offset);
     return text;
   }
 }

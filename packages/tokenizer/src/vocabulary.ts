@@ -39,8 +39,8 @@ export class Vocabulary {
   readonly unknownId: number;
   readonly minScore: number;
   readonly maxScore: number;
-  private readonly matchableIds = new Map<string, number>();
-  private readonly reservedIds = new Map<string, number>();
+  readonly #matchableIds = new Map<string, number>();
+  readonly #reservedIds = new Map<string, number>();
 
   constructor(proto: ModelProto) {
     const count = proto.pieces.length;
@@ -81,7 +81,7 @@ export class Vocabulary {
       this.characterLengths[id] = characters;
       const matchable =
         type === PieceType.normal || type === PieceType.userDefined || type === PieceType.unused;
-      const map = matchable ? this.matchableIds : this.reservedIds;
+      const map = matchable ? this.#matchableIds : this.#reservedIds;
       if (map.has(piece)) invalid(`"${piece}" is already defined`);
       map.set(piece, id);
       if (type === PieceType.userDefined) userDefined.push([piece, id]);
@@ -108,7 +108,7 @@ export class Vocabulary {
     this.unknownId = unknownId;
     this.minScore = minScore;
     this.maxScore = maxScore;
-    this.matchable = new DoubleArrayTrie(this.matchableIds);
+    this.matchable = new DoubleArrayTrie(this.#matchableIds);
     this.userDefined = userDefined.length > 0 ? new DoubleArrayTrie(userDefined) : undefined;
   }
 
@@ -118,17 +118,17 @@ export class Vocabulary {
 
   /** The id of a piece, or the unknown id — the C++ library's `PieceToId`. */
   pieceToId(piece: string): number {
-    return this.reservedIds.get(piece) ?? this.matchableIds.get(piece) ?? this.unknownId;
+    return this.#reservedIds.get(piece) ?? this.#matchableIds.get(piece) ?? this.unknownId;
   }
 
   /** The id of a piece, or undefined when it is not in the vocabulary. */
   findPiece(piece: string): number | undefined {
-    return this.reservedIds.get(piece) ?? this.matchableIds.get(piece);
+    return this.#reservedIds.get(piece) ?? this.#matchableIds.get(piece);
   }
 
   /** The id of a matchable (NORMAL, USER_DEFINED, UNUSED) piece, or -1. */
   matchableId(piece: string): number {
-    return this.matchableIds.get(piece) ?? -1;
+    return this.#matchableIds.get(piece) ?? -1;
   }
 
   isControl(id: number): boolean {

@@ -50,22 +50,22 @@ function sha256FromEtag(etag: string | null): string | undefined {
 export class BrowserCacheStore implements ModelFileStore<Response> {
   readonly description: string;
   readonly offline: boolean;
-  private readonly options: BrowserCacheStoreOptions;
+  readonly #options: BrowserCacheStoreOptions;
 
   constructor(options: BrowserCacheStoreOptions) {
-    this.options = options;
+    this.#options = options;
     this.description = options.description;
     this.offline = options.offline;
   }
 
   /** Where `file` is served. */
   fileUrlOf(file: string): string {
-    return this.options.fileUrl(file);
+    return this.#options.fileUrl(file);
   }
 
   async lookup(file: string): Promise<FileLookup<Response>> {
-    if (this.options.refresh === true && !this.offline) return undefined;
-    const cached = await this.options.cache?.match(this.options.fileUrl(file));
+    if (this.#options.refresh === true && !this.offline) return undefined;
+    const cached = await this.#options.cache?.match(this.#options.fileUrl(file));
     if (cached === undefined) return undefined;
     return cached.headers.get(missingHeader) === '1' ? 'missing' : cached;
   }
@@ -77,24 +77,24 @@ export class BrowserCacheStore implements ModelFileStore<Response> {
         `Offline mode: ${file} of ${this.description} is not in the cache.`,
       );
     }
-    const url = this.options.fileUrl(file);
-    const retries = this.options.retries ?? 3;
+    const url = this.#options.fileUrl(file);
+    const retries = this.#options.retries ?? 3;
     let lastFailure = '';
     for (let attempt = 0; attempt <= retries; attempt++) {
       let response: Response;
       try {
         response = await fetch(url, {
-          headers: this.options.headers ?? {},
-          signal: this.options.signal,
+          headers: this.#options.headers ?? {},
+          signal: this.#options.signal,
         });
       } catch (cause) {
-        if (this.options.signal?.aborted) throw cause;
+        if (this.#options.signal?.aborted) throw cause;
         lastFailure = describeCause(cause);
         continue;
       }
       if (response.status === 404 || response.status === 410) {
         await response.body?.cancel().catch(() => undefined);
-        await this.options.cache
+        await this.#options.cache
           ?.put(url, new Response('', { headers: { [missingHeader]: '1' } }))
           .catch(() => undefined);
         return undefined;
@@ -113,19 +113,19 @@ export class BrowserCacheStore implements ModelFileStore<Response> {
       }
       let bytes: Uint8Array<ArrayBuffer>;
       try {
-        bytes = await this.readBody(file, response);
+        bytes = await this.#readBody(file, response);
       } catch (cause) {
-        if (this.options.signal?.aborted) throw cause;
+        if (this.#options.signal?.aborted) throw cause;
         if (cause instanceof RuntimeError) throw cause;
         lastFailure = `the connection broke (${describeCause(cause)})`;
         continue;
       }
-      await this.check(file, url, response, bytes);
+      await this.#check(file, url, response, bytes);
       const headers = {
         'content-type': 'application/octet-stream',
         'content-length': String(bytes.byteLength),
       };
-      await this.options.cache?.put(url, new Response(bytes, { headers })).catch(() => undefined);
+      await this.#options.cache?.put(url, new Response(bytes, { headers })).catch(() => undefined);
       return new Response(bytes, { headers });
     }
     throw new RuntimeError(
@@ -135,11 +135,11 @@ export class BrowserCacheStore implements ModelFileStore<Response> {
     );
   }
 
-  private async readBody(file: string, response: Response): Promise<Uint8Array<ArrayBuffer>> {
+  async #readBody(file: string, response: Response): Promise<Uint8Array<ArrayBuffer>> {
     const lengthHeader = response.headers.get('content-length');
     const encoded = (response.headers.get('content-encoding') ?? 'identity') !== 'identity';
     const total = lengthHeader !== null && !encoded ? Number(lengthHeader) : undefined;
-    const progress = this.options.onProgress;
+    const progress = this.#options.onProgress;
     if (response.body === null) return new Uint8Array(await response.arrayBuffer());
     const reader = response.body.getReader();
     const chunks: Uint8Array[] = [];
@@ -165,7 +165,7 @@ export class BrowserCacheStore implements ModelFileStore<Response> {
     return bytes;
   }
 
-  private async check(
+  async #check(
     file: string,
     url: string,
     response: Response,

@@ -51,14 +51,14 @@ export interface BoundaryQuery {
 
 /** Reusable scratch space (one per processor, grown on demand). */
 export class BoundarySearch {
-  private readonly binWeights = new Float64Array(binCount);
-  private readonly binCounts = new Int32Array(binCount);
-  private candidates = new Int32Array(0);
-  private spare = new Int32Array(0);
+  readonly #binWeights = new Float64Array(binCount);
+  readonly #binCounts = new Int32Array(binCount);
+  #candidates = new Int32Array(0);
+  #spare = new Int32Array(0);
   /** The bin of each entry, from the softmax histogram (read back by the first gather). */
-  private bins = new Uint16Array(0);
-  private candidateLow = 0;
-  private candidateHigh = 0;
+  #bins = new Uint16Array(0);
+  #candidateLow = 0;
+  #candidateHigh = 0;
 
   /**
    * Finds the boundary (and removes what follows it, when `output` is given).
@@ -69,10 +69,10 @@ export class BoundarySearch {
   find(query: BoundaryQuery): Boundary | undefined {
     const { keys, highest, weights, minimumCount } = query;
     if (!(highest > Number.NEGATIVE_INFINITY)) return undefined;
-    if (this.candidates.length < keys.length) {
-      this.candidates = new Int32Array(keys.length);
-      this.spare = new Int32Array(keys.length);
-      this.bins = new Uint16Array(keys.length);
+    if (this.#candidates.length < keys.length) {
+      this.#candidates = new Int32Array(keys.length);
+      this.#spare = new Int32Array(keys.length);
+      this.#bins = new Uint16Array(keys.length);
     }
     const output = query.output ?? null;
     let low = query.lowest;
@@ -85,25 +85,25 @@ export class BoundarySearch {
       let scale = binCount / (high - low);
       if (!(high > low) || !Number.isFinite(scale)) {
         if (count < 0) {
-          count = this.gatherAll(keys);
-          target = query.target(this.candidateTotal(keys, count, weights, highest));
+          count = this.#gatherAll(keys);
+          target = query.target(this.#candidateTotal(keys, count, weights, highest));
         }
         break;
       }
-      this.binCounts.fill(0);
-      this.binWeights.fill(0);
+      this.#binCounts.fill(0);
+      this.#binWeights.fill(0);
       let countsFromWeights = false;
       let total: number;
-      if (count >= 0) total = this.candidateHistogram(keys, count, low, scale, weights, highest);
-      else if (weights === undefined) total = this.countHistogram(keys, low, scale);
+      if (count >= 0) total = this.#candidateHistogram(keys, count, low, scale, weights, highest);
+      else if (weights === undefined) total = this.#countHistogram(keys, low, scale);
       else if (weights === 'softmax') {
         // Bins at most 1/16 wide, for the polynomial in softmaxHistogram.
         low = Math.max(low, highest - 64);
         scale = binCount / (high - low);
-        total = this.softmaxHistogram(keys, low, scale, highest);
-        if (minimumCount > 1 || !(query.target(total) > 0)) this.countHistogram(keys, low, scale);
+        total = this.#softmaxHistogram(keys, low, scale, highest);
+        if (minimumCount > 1 || !(query.target(total) > 0)) this.#countHistogram(keys, low, scale);
         else countsFromWeights = true;
-      } else total = this.weightHistogram(keys, low, scale, weights);
+      } else total = this.#weightHistogram(keys, low, scale, weights);
       if (Number.isNaN(target)) target = query.target(total);
       // Walk the bins from the top to the one where the condition first holds (else the lowest).
       let chosen = -1;
@@ -112,9 +112,9 @@ export class BoundarySearch {
       for (let bin = binCount - 1; bin >= 0; bin--) {
         // Without counts, a bin with weight stands for one entry at least (enough for a
         // minimum count of 1); bins of weight 0 are skipped.
-        const binEntries = countsFromWeights ? +(this.binWeights[bin] > 0) : this.binCounts[bin];
+        const binEntries = countsFromWeights ? +(this.#binWeights[bin] > 0) : this.#binCounts[bin];
         if (binEntries === 0) continue;
-        const weight = baseWeight + this.binWeights[bin];
+        const weight = baseWeight + this.#binWeights[bin];
         const entries = baseCount + binEntries;
         chosen = bin;
         chosenEntries = binEntries;
@@ -128,28 +128,28 @@ export class BoundarySearch {
       if (chosen < 0) return undefined;
       if (!reached) {
         // Never reached: the boundary is the last entry, in the lowest bin. Undo its addition.
-        baseWeight -= this.binWeights[chosen];
+        baseWeight -= this.#binWeights[chosen];
         baseCount -= chosenEntries;
       }
       count =
         count < 0
           ? weights === 'softmax'
-            ? this.gatherBinned(keys, chosen, output)
-            : this.gatherFirst(keys, low, scale, chosen, output)
-          : this.gatherCandidates(keys, count, low, scale, chosen, output);
-      if (count <= sortLimit || !(this.candidateHigh > this.candidateLow)) break;
-      low = this.candidateLow;
-      high = this.candidateHigh;
+            ? this.#gatherBinned(keys, chosen, output)
+            : this.#gatherFirst(keys, low, scale, chosen, output)
+          : this.#gatherCandidates(keys, count, low, scale, chosen, output);
+      if (count <= sortLimit || !(this.#candidateHigh > this.#candidateLow)) break;
+      low = this.#candidateLow;
+      high = this.#candidateHigh;
     }
-    return this.walk(keys, count, baseWeight, baseCount, target, query);
+    return this.#walk(keys, count, baseWeight, baseCount, target, query);
   }
 
   // The hot loops use literals and locals, not module constants (bundlers turn those into
   // `var`s the optimizer re-checks at every use). In the histograms, entries at -Infinity / NaN
   // land in bin 0 with count 0 and weight 0.
 
-  private countHistogram(keys: Float32Array, low: number, scale: number): number {
-    const binCounts = this.binCounts;
+  #countHistogram(keys: Float32Array, low: number, scale: number): number {
+    const binCounts = this.#binCounts;
     const length = keys.length;
     for (let index = 0; index < length; index++) {
       const key = keys[index];
@@ -170,14 +170,14 @@ export class BoundarySearch {
    * No counts: with `minimumCount ≤ 1` and a positive target, the boundary bin is the first
    * whose running weight reaches the target, never an empty one.
    */
-  private softmaxHistogram(
+  #softmaxHistogram(
     keys: Float32Array,
     low: number,
     scale: number,
     highest: number,
   ): number {
-    const binWeights = this.binWeights;
-    const bins = this.bins;
+    const binWeights = this.#binWeights;
+    const bins = this.#bins;
     const width = 1 / scale;
     const length = keys.length;
     for (let index = 0; index < length; index++) {
@@ -207,14 +207,14 @@ export class BoundarySearch {
     return total;
   }
 
-  private weightHistogram(
+  #weightHistogram(
     keys: Float32Array,
     low: number,
     scale: number,
     weights: Float64Array,
   ): number {
-    const binCounts = this.binCounts;
-    const binWeights = this.binWeights;
+    const binCounts = this.#binCounts;
+    const binWeights = this.#binWeights;
     const length = keys.length;
     let total = 0;
     for (let index = 0; index < length; index++) {
@@ -229,7 +229,7 @@ export class BoundarySearch {
     return total;
   }
 
-  private candidateHistogram(
+  #candidateHistogram(
     keys: Float32Array,
     count: number,
     low: number,
@@ -237,14 +237,14 @@ export class BoundarySearch {
     weights: BoundaryWeights,
     highest: number,
   ): number {
-    const candidates = this.candidates;
+    const candidates = this.#candidates;
     let total = 0;
     for (let position = 0; position < count; position++) {
       const index = candidates[position];
       const bin = Math.min(((keys[index] - low) * scale) | 0, 1023);
       const weight = weightOf(keys, index, weights, highest);
-      this.binCounts[bin]++;
-      this.binWeights[bin] += weight;
+      this.#binCounts[bin]++;
+      this.#binWeights[bin] += weight;
       total += weight;
     }
     return total;
@@ -254,14 +254,14 @@ export class BoundarySearch {
    * First round: the entries of bin `chosen` become the candidates (in ascending index order);
    * those of lower bins are removed from `output`.
    */
-  private gatherFirst(
+  #gatherFirst(
     keys: Float32Array,
     low: number,
     scale: number,
     chosen: number,
     output: Float32Array | null,
   ): number {
-    const candidates = this.candidates;
+    const candidates = this.#candidates;
     const length = keys.length;
     let kept = 0;
     for (let index = 0; index < length; index++) {
@@ -275,14 +275,14 @@ export class BoundarySearch {
       }
       candidates[kept++] = index;
     }
-    this.updateRange(keys, kept);
+    this.#updateRange(keys, kept);
     return kept;
   }
 
   /** {@link gatherFirst} with the bins the softmax histogram stored. */
-  private gatherBinned(keys: Float32Array, chosen: number, output: Float32Array | null): number {
-    const candidates = this.candidates;
-    const bins = this.bins;
+  #gatherBinned(keys: Float32Array, chosen: number, output: Float32Array | null): number {
+    const candidates = this.#candidates;
+    const bins = this.#bins;
     const length = keys.length;
     let kept = 0;
     for (let index = 0; index < length; index++) {
@@ -295,25 +295,25 @@ export class BoundarySearch {
       }
       candidates[kept++] = index;
     }
-    this.updateRange(keys, kept);
+    this.#updateRange(keys, kept);
     return kept;
   }
 
   /** The key range of the first `count` candidates. */
-  private updateRange(keys: Float32Array, count: number): void {
+  #updateRange(keys: Float32Array, count: number): void {
     let rangeLow = Number.POSITIVE_INFINITY;
     let rangeHigh = Number.NEGATIVE_INFINITY;
     for (let position = 0; position < count; position++) {
-      const key = keys[this.candidates[position]];
+      const key = keys[this.#candidates[position]];
       rangeLow = Math.min(rangeLow, key);
       rangeHigh = Math.max(rangeHigh, key);
     }
-    this.candidateLow = rangeLow;
-    this.candidateHigh = rangeHigh;
+    this.#candidateLow = rangeLow;
+    this.#candidateHigh = rangeHigh;
   }
 
   /** Later rounds: the same over the current candidates. */
-  private gatherCandidates(
+  #gatherCandidates(
     keys: Float32Array,
     count: number,
     low: number,
@@ -321,8 +321,8 @@ export class BoundarySearch {
     chosen: number,
     output: Float32Array | null,
   ): number {
-    const source = this.candidates;
-    const target = this.spare;
+    const source = this.#candidates;
+    const target = this.#spare;
     let kept = 0;
     for (let position = 0; position < count; position++) {
       const index = source[position];
@@ -334,22 +334,22 @@ export class BoundarySearch {
       }
       target[kept++] = index;
     }
-    this.spare = source;
-    this.candidates = target;
-    this.updateRange(keys, kept);
+    this.#spare = source;
+    this.#candidates = target;
+    this.#updateRange(keys, kept);
     return kept;
   }
 
   /** Every entry above `-Infinity` becomes a candidate (all keys equal, or a degenerate range). */
-  private gatherAll(keys: Float32Array): number {
+  #gatherAll(keys: Float32Array): number {
     let count = 0;
     for (let index = 0; index < keys.length; index++) {
-      if (keys[index] > Number.NEGATIVE_INFINITY) this.candidates[count++] = index;
+      if (keys[index] > Number.NEGATIVE_INFINITY) this.#candidates[count++] = index;
     }
     return count;
   }
 
-  private candidateTotal(
+  #candidateTotal(
     keys: Float32Array,
     count: number,
     weights: BoundaryWeights,
@@ -357,13 +357,13 @@ export class BoundarySearch {
   ): number {
     let total = 0;
     for (let position = 0; position < count; position++) {
-      total += weightOf(keys, this.candidates[position], weights, highest);
+      total += weightOf(keys, this.#candidates[position], weights, highest);
     }
     return total;
   }
 
   /** Sorts the final candidates, finds the boundary among them and removes those after it. */
-  private walk(
+  #walk(
     keys: Float32Array,
     count: number,
     baseWeight: number,
@@ -373,7 +373,7 @@ export class BoundarySearch {
   ): Boundary | undefined {
     if (count <= 0) return undefined;
     // Candidates are in ascending index order; sort by key, highest first (stable for ties).
-    const order = Array.from(this.candidates.subarray(0, count));
+    const order = Array.from(this.#candidates.subarray(0, count));
     order.sort((left, right) => keys[right] - keys[left] || left - right);
     let weight = baseWeight;
     let entries = baseCount;

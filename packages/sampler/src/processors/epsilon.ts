@@ -14,8 +14,8 @@ export class EpsilonProcessor implements LogitsProcessor {
   readonly epsilon: number;
   /** The fewest tokens kept. */
   readonly minTokensToKeep: number;
-  private readonly search = new BoundarySearch();
-  private weights = new Float64Array(0);
+  readonly #search = new BoundarySearch();
+  #weights = new Float64Array(0);
 
   /** @param epsilon a number in [0, 1) (0: disabled). */
   constructor(epsilon: number, options: FilterOptions = {}) {
@@ -26,8 +26,8 @@ export class EpsilonProcessor implements LogitsProcessor {
   process(logits: Float32Array): void {
     const epsilon = this.epsilon;
     if (epsilon === 0) return;
-    if (this.weights.length < logits.length) this.weights = new Float64Array(logits.length);
-    removeBelow(logits, this.search, this.minTokensToKeep, this.weights, () => epsilon);
+    if (this.#weights.length < logits.length) this.#weights = new Float64Array(logits.length);
+    removeBelow(logits, this.#search, this.minTokensToKeep, this.#weights, () => epsilon);
   }
 }
 

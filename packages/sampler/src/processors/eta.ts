@@ -17,8 +17,8 @@ export class EtaProcessor implements LogitsProcessor {
   readonly epsilon: number;
   /** The fewest tokens kept. */
   readonly minTokensToKeep: number;
-  private readonly search = new BoundarySearch();
-  private weights = new Float64Array(0);
+  readonly #search = new BoundarySearch();
+  #weights = new Float64Array(0);
 
   /** @param epsilon a number in [0, 1) (0: disabled). */
   constructor(epsilon: number, options: FilterOptions = {}) {
@@ -29,8 +29,8 @@ export class EtaProcessor implements LogitsProcessor {
   process(logits: Float32Array): void {
     const epsilon = this.epsilon;
     if (epsilon === 0) return;
-    if (this.weights.length < logits.length) this.weights = new Float64Array(logits.length);
-    removeBelow(logits, this.search, this.minTokensToKeep, this.weights, (entropy) =>
+    if (this.#weights.length < logits.length) this.#weights = new Float64Array(logits.length);
+    removeBelow(logits, this.#search, this.minTokensToKeep, this.#weights, (entropy) =>
       Math.min(epsilon, Math.sqrt(epsilon) * exponential(-entropy())),
     );
   }

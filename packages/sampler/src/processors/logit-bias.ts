@@ -16,7 +16,7 @@ export type LogitBiasMap =
 export class LogitBiasProcessor implements LogitsProcessor {
   /** The biases, by token id. */
   readonly bias: ReadonlyMap<number, number>;
-  private checkedLength = -1;
+  #checkedLength = -1;
 
   /** @param bias id → bias; each bias finite or `-Infinity`. */
   constructor(bias: LogitBiasMap) {
@@ -38,7 +38,7 @@ export class LogitBiasProcessor implements LogitsProcessor {
   }
 
   process(logits: Float32Array): void {
-    if (this.checkedLength !== logits.length) {
+    if (this.#checkedLength !== logits.length) {
       const outside = [...this.bias.keys()].filter((id) => id >= logits.length);
       if (outside.length > 0) {
         throw new SamplerError(
@@ -46,7 +46,7 @@ export class LogitBiasProcessor implements LogitsProcessor {
           `The vocabulary has ${logits.length} tokens, but logit bias names ids outside it: ${outside.join(', ')}.`,
         );
       }
-      this.checkedLength = logits.length;
+      this.#checkedLength = logits.length;
     }
     for (const [id, value] of this.bias) logits[id] += value;
   }

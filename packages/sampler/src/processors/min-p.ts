@@ -16,7 +16,7 @@ export class MinPProcessor implements LogitsProcessor {
   readonly minP: number;
   /** The fewest tokens kept. */
   readonly minTokensToKeep: number;
-  private readonly search = new BoundarySearch();
+  readonly #search = new BoundarySearch();
 
   /** @param minP a number in [0, 1] (0: disabled). */
   constructor(minP: number, options: FilterOptions = {}) {
@@ -33,7 +33,7 @@ export class MinPProcessor implements LogitsProcessor {
     let keptKey = maximum;
     let keptLast = logits.length;
     if (this.minTokensToKeep > 1) {
-      const boundary = this.search.find({
+      const boundary = this.#search.find({
         keys: logits,
         lowest: minimum,
         highest: maximum,

@@ -23,7 +23,7 @@ export class RepetitionPenaltyProcessor implements LogitsProcessor {
   readonly penalty: number;
   /** Whether prompt tokens count. */
   readonly includePrompt: boolean;
-  private seen = new Uint8Array(0);
+  #seen = new Uint8Array(0);
 
   /** @param penalty a number > 0 (1: no change). */
   constructor(penalty: number, options: RepetitionPenaltyOptions = {}) {
@@ -37,8 +37,8 @@ export class RepetitionPenaltyProcessor implements LogitsProcessor {
     const penalty = this.penalty;
     if (penalty === 1) return;
     const length = logits.length;
-    if (this.seen.length < length) this.seen = new Uint8Array(length);
-    const seen = this.seen;
+    if (this.#seen.length < length) this.#seen = new Uint8Array(length);
+    const seen = this.#seen;
     const tokens = context.tokens;
     const start = this.includePrompt ? 0 : context.promptLength;
     for (let position = start; position < tokens.length; position++) {

@@ -17,7 +17,7 @@ export type SequenceBias = readonly [sequence: readonly number[], bias: number];
 export class SequenceBiasProcessor implements LogitsProcessor {
   /** The biased sequences (deduplicated, last bias wins). */
   readonly entries: readonly SequenceBias[];
-  private checkedLength = -1;
+  #checkedLength = -1;
 
   /** @param entries `[sequence, bias]` pairs; each sequence non-empty, each bias finite or `-Infinity`. */
   constructor(entries: readonly SequenceBias[]) {
@@ -44,7 +44,7 @@ export class SequenceBiasProcessor implements LogitsProcessor {
   }
 
   process(logits: Float32Array, context: GenerationContext): void {
-    if (this.checkedLength !== logits.length) this.checkIds(logits.length);
+    if (this.#checkedLength !== logits.length) this.#checkIds(logits.length);
     const tokens = context.tokens;
     const length = tokens.length;
     for (const [sequence, bias] of this.entries) {
@@ -64,7 +64,7 @@ export class SequenceBiasProcessor implements LogitsProcessor {
     }
   }
 
-  private checkIds(vocabularySize: number): void {
+  #checkIds(vocabularySize: number): void {
     const outside = this.entries.flatMap(([sequence]) =>
       sequence.filter((id) => id >= vocabularySize),
     );
@@ -74,6 +74,6 @@ export class SequenceBiasProcessor implements LogitsProcessor {
         `The vocabulary has ${vocabularySize} tokens, but these biased ids are outside it: ${[...new Set(outside)].join(', ')}.`,
       );
     }
-    this.checkedLength = vocabularySize;
+    this.#checkedLength = vocabularySize;
   }
 }

@@ -31,7 +31,7 @@ export class TopKProcessor implements LogitsProcessor {
   readonly topK: number;
   /** The fewest tokens kept. */
   readonly minTokensToKeep: number;
-  private readonly search = new BoundarySearch();
+  readonly #search = new BoundarySearch();
 
   /** @param topK an integer ≥ 0 (0: disabled). */
   constructor(topK: number, options: FilterOptions = {}) {
@@ -53,7 +53,7 @@ export class TopKProcessor implements LogitsProcessor {
       }
     }
     const { minimum, maximum } = logitRange(logits);
-    this.search.find({
+    this.#search.find({
       keys: logits,
       lowest: minimum,
       highest: maximum,

@@ -26,7 +26,7 @@ export class TopPProcessor implements LogitsProcessor {
   readonly topP: number;
   /** The fewest tokens kept. */
   readonly minTokensToKeep: number;
-  private readonly search = new BoundarySearch();
+  readonly #search = new BoundarySearch();
 
   /** @param topP a number in [0, 1] (1: disabled). */
   constructor(topP: number, options: FilterOptions = {}) {
@@ -40,7 +40,7 @@ export class TopPProcessor implements LogitsProcessor {
     const complement = 1 - this.topP;
     // Removed: the least likely tokens whose mass stays within (1 − p); kept: the head up to the
     // first position where its mass reaches total − (1 − p) · total.
-    this.search.find({
+    this.#search.find({
       keys: logits,
       lowest: minimum,
       highest: maximum,

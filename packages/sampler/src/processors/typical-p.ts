@@ -16,9 +16,9 @@ export class TypicalPProcessor implements LogitsProcessor {
   readonly mass: number;
   /** The fewest tokens kept. */
   readonly minTokensToKeep: number;
-  private readonly search = new BoundarySearch();
-  private weights = new Float64Array(0);
-  private keys = new Float32Array(0);
+  readonly #search = new BoundarySearch();
+  #weights = new Float64Array(0);
+  #keys = new Float32Array(0);
 
   /** @param mass a number in (0, 1] (1: disabled). */
   constructor(mass: number, options: FilterOptions = {}) {
@@ -31,12 +31,12 @@ export class TypicalPProcessor implements LogitsProcessor {
     const { maximum } = logitRange(logits);
     if (maximum === Number.NEGATIVE_INFINITY) return;
     const length = logits.length;
-    if (this.weights.length < length) {
-      this.weights = new Float64Array(length);
-      this.keys = new Float32Array(length);
+    if (this.#weights.length < length) {
+      this.#weights = new Float64Array(length);
+      this.#keys = new Float32Array(length);
     }
-    const weights = this.weights;
-    const keys = this.keys;
+    const weights = this.#weights;
+    const keys = this.#keys;
     const total = softmaxWeights(logits, maximum, weights);
     let weightedLogits = 0;
     for (let index = 0; index < length; index++) {
@@ -60,7 +60,7 @@ export class TypicalPProcessor implements LogitsProcessor {
         keys[index] = Number.NEGATIVE_INFINITY;
       }
     }
-    this.search.find({
+    this.#search.find({
       keys: keys.length === length ? keys : keys.subarray(0, length),
       lowest,
       highest,

@@ -19,7 +19,7 @@ export class BpeModel implements SegmentationModel {
   constructor(private readonly vocabulary: Vocabulary) {}
 
   /** The id of the matchable piece spelled by `units[start..end)`, or -1. */
-  private lookup(units: Uint16Array, start: number, end: number): number {
+  #lookup(units: Uint16Array, start: number, end: number): number {
     const trie = this.vocabulary.matchable;
     let node = DoubleArrayTrie.root;
     for (let index = start; index < end; index++) {
@@ -57,7 +57,7 @@ export class BpeModel implements SegmentationModel {
       if (left === -1 || right === -1 || frozen[left] || frozen[right]) return;
       const start = starts[left]!;
       const end = start + sizes[left]! + sizes[right]!;
-      const id = this.lookup(units, start, end);
+      const id = this.#lookup(units, start, end);
       if (id < 0) return;
       agenda.push({ left, right, score: vocabulary.scores[id]!, size: end - start });
       if (vocabulary.isUnused(id)) {
@@ -80,7 +80,7 @@ export class BpeModel implements SegmentationModel {
     }
 
     const resegment = (start: number, end: number): void => {
-      const id = this.lookup(units, start, end);
+      const id = this.#lookup(units, start, end);
       if (id < 0 || !vocabulary.isUnused(id)) {
         output.push(start, end, id < 0 ? vocabulary.unknownId : id);
         return;

@@ -13,7 +13,7 @@ export class Segments {
   }
 
   push(start: number, end: number, id: number): void {
-    if (this.count === this.starts.length) this.grow();
+    if (this.count === this.starts.length) this.#grow();
     this.starts[this.count] = start;
     this.ends[this.count] = end;
     this.ids[this.count] = id;
@@ -27,7 +27,7 @@ export class Segments {
     this.ids.subarray(0, this.count).reverse();
   }
 
-  private grow(): void {
+  #grow(): void {
     const size = this.starts.length * 2;
     const starts = new Int32Array(size);
     starts.set(this.starts);

@@ -4,37 +4,37 @@
  * search and BPE merges use that queue, so ties resolve the same way here.
  */
 export class StdPriorityQueue<T> {
-  private items: T[] = [];
+  #items: T[] = [];
 
   /** `less(a, b)` is true when `a` has lower priority than `b` (the top is the greatest). */
   constructor(private readonly less: (a: T, b: T) => boolean) {}
 
   get size(): number {
-    return this.items.length;
+    return this.#items.length;
   }
 
   push(value: T): void {
-    this.items.push(value);
-    this.siftUp(this.items.length - 1, 0, value);
+    this.#items.push(value);
+    this.#siftUp(this.#items.length - 1, 0, value);
   }
 
   top(): T {
-    return this.items[0]!;
+    return this.#items[0]!;
   }
 
   pop(): T {
-    const items = this.items;
+    const items = this.#items;
     const top = items[0]!;
     const last = items.length - 1;
     const value = items[last]!;
     items[last] = top;
-    this.adjust(0, last, value);
+    this.#adjust(0, last, value);
     items.pop();
     return top;
   }
 
-  private siftUp(start: number, topIndex: number, value: T): void {
-    const items = this.items;
+  #siftUp(start: number, topIndex: number, value: T): void {
+    const items = this.#items;
     let hole = start;
     let parent = Math.floor((hole - 1) / 2);
     while (hole > topIndex && this.less(items[parent]!, value)) {
@@ -45,8 +45,8 @@ export class StdPriorityQueue<T> {
     items[hole] = value;
   }
 
-  private adjust(holeStart: number, length: number, value: T): void {
-    const items = this.items;
+  #adjust(holeStart: number, length: number, value: T): void {
+    const items = this.#items;
     const topIndex = holeStart;
     let hole = holeStart;
     let child = hole;
@@ -61,6 +61,6 @@ export class StdPriorityQueue<T> {
       items[hole] = items[child - 1]!;
       hole = child - 1;
     }
-    this.siftUp(hole, topIndex, value);
+    this.#siftUp(hole, topIndex, value);
   }
 }

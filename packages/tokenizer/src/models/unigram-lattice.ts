@@ -41,24 +41,21 @@ function logSumExp(x: number, y: number, initial: boolean): number {
  * Nodes are created in the C++ order, which decides ties.
  */
 export class UnigramLattice {
-  private readonly beginNodes: LatticeNode[][];
-  private readonly endNodes: LatticeNode[][];
-  private readonly nodes: LatticeNode[] = [];
-  private readonly beginOfSentence: LatticeNode;
-  private readonly endOfSentence: LatticeNode;
+  readonly #beginNodes: LatticeNode[][];
+  readonly #endNodes: LatticeNode[][];
+  readonly #nodes: LatticeNode[] = [];
+  readonly #beginOfSentence: LatticeNode;
+  readonly #endOfSentence: LatticeNode;
+  readonly #length: number;
 
-  constructor(
-    units: Uint16Array,
-    private readonly length: number,
-    vocabulary: Vocabulary,
-    unknownScore: number,
-  ) {
-    this.beginNodes = Array.from({ length: length + 1 }, () => []);
-    this.endNodes = Array.from({ length: length + 1 }, () => []);
-    this.beginOfSentence = this.newNode(0, 0, -1, 0);
-    this.endOfSentence = this.newNode(length, length, -1, 0);
-    this.endNodes[0]!.push(this.beginOfSentence);
-    this.beginNodes[length]!.push(this.endOfSentence);
+  constructor(units: Uint16Array, length: number, vocabulary: Vocabulary, unknownScore: number) {
+    this.#length = length;
+    this.#beginNodes = Array.from({ length: length + 1 }, () => []);
+    this.#endNodes = Array.from({ length: length + 1 }, () => []);
+    this.#beginOfSentence = this.#newNode(0, 0, -1, 0);
+    this.#endOfSentence = this.#newNode(length, length, -1, 0);
+    this.#endNodes[0]!.push(this.#beginOfSentence);
+    this.#beginNodes[length]!.push(this.#endOfSentence);
 
     const trie = vocabulary.matchable;
     const maxScore = vocabulary.maxScore;
@@ -75,18 +72,18 @@ export class UnigramLattice {
         const score = vocabulary.isUserDefined(id)
           ? fround(fround(vocabulary.characterLengths[id]! * maxScore) - 0.1)
           : vocabulary.scores[id]!;
-        this.insert(start, end, id, score);
+        this.#insert(start, end, id, score);
         if (end - start === characterSize) hasSingleCharacter = true;
       }
       if (!hasSingleCharacter)
-        this.insert(start, start + characterSize, vocabulary.unknownId, unknownScore);
+        this.#insert(start, start + characterSize, vocabulary.unknownId, unknownScore);
       start += characterSize;
     }
   }
 
-  private newNode(start: number, end: number, id: number, score: number): LatticeNode {
+  #newNode(start: number, end: number, id: number, score: number): LatticeNode {
     const node: LatticeNode = {
-      index: this.nodes.length,
+      index: this.#nodes.length,
       start,
       end,
       id,
@@ -94,23 +91,23 @@ export class UnigramLattice {
       backtraceScore: 0,
       previous: undefined,
     };
-    this.nodes.push(node);
+    this.#nodes.push(node);
     return node;
   }
 
-  private insert(start: number, end: number, id: number, score: number): void {
-    const node = this.newNode(start, end, id, score);
-    this.beginNodes[start]!.push(node);
-    this.endNodes[end]!.push(node);
+  #insert(start: number, end: number, id: number, score: number): void {
+    const node = this.#newNode(start, end, id, score);
+    this.#beginNodes[start]!.push(node);
+    this.#endNodes[end]!.push(node);
   }
 
   /** Fills every node's best score from the start (float arithmetic, first best wins). */
-  private viterbi(): void {
-    for (let position = 0; position <= this.length; position++) {
-      for (const right of this.beginNodes[position]!) {
+  #viterbi(): void {
+    for (let position = 0; position <= this.#length; position++) {
+      for (const right of this.#beginNodes[position]!) {
         let best: LatticeNode | undefined;
         let bestScore = 0;
-        for (const left of this.endNodes[position]!) {
+        for (const left of this.#endNodes[position]!) {
           const score = fround(left.backtraceScore + right.score);
           if (best === undefined || score > bestScore) {
             bestScore = score;
@@ -123,7 +120,7 @@ export class UnigramLattice {
     }
   }
 
-  private path(nodes: LatticeNode[], score: number): ScoredSegmentation {
+  #path(nodes: LatticeNode[], score: number): ScoredSegmentation {
     const segments = new Segments();
     for (const node of nodes) segments.push(node.start, node.end, node.id);
     return { segments, score };
@@ -131,32 +128,32 @@ export class UnigramLattice {
 
   /** The n best paths by A* search from the end, exactly as `Lattice::NBest`. */
   nbest(size: number): ScoredSegmentation[] {
-    this.viterbi();
+    this.#viterbi();
     if (size === 1) {
       const nodes: LatticeNode[] = [];
       for (
-        let node = this.endOfSentence.previous;
-        node && node !== this.beginOfSentence;
+        let node = this.#endOfSentence.previous;
+        node && node !== this.#beginOfSentence;
         node = node.previous
       ) {
         nodes.push(node);
       }
       nodes.reverse();
-      return [this.path(nodes, this.endOfSentence.backtraceScore)];
+      return [this.#path(nodes, this.#endOfSentence.backtraceScore)];
     }
     const less = (a: Hypothesis, b: Hypothesis) => a.fx < b.fx;
     let agenda = new StdPriorityQueue<Hypothesis>(less);
     agenda.push({
-      node: this.endOfSentence,
+      node: this.#endOfSentence,
       next: undefined,
       gx: 0,
-      fx: this.endOfSentence.backtraceScore,
+      fx: this.#endOfSentence.backtraceScore,
     });
     const results: ScoredSegmentation[] = [];
     while (agenda.size > 0) {
       const top = agenda.pop();
       const node = top.node;
-      if (node === this.beginOfSentence) {
+      if (node === this.#beginOfSentence) {
         const nodes: LatticeNode[] = [];
         for (
           let hypothesis = top.next;
@@ -165,11 +162,11 @@ export class UnigramLattice {
         ) {
           nodes.push(hypothesis.node);
         }
-        results.push(this.path(nodes, top.fx));
+        results.push(this.#path(nodes, top.fx));
         if (results.length === size) break;
         continue;
       }
-      for (const left of this.endNodes[node.start]!) {
+      for (const left of this.#endNodes[node.start]!) {
         agenda.push({
           node: left,
           next: top,
@@ -188,12 +185,12 @@ export class UnigramLattice {
   }
 
   /** Forward algorithm: log of the summed path weights reaching each node. */
-  private forward(theta: number): Float64Array {
-    const alpha = new Float64Array(this.nodes.length);
-    for (let position = 0; position <= this.length; position++) {
-      for (const right of this.beginNodes[position]!) {
+  #forward(theta: number): Float64Array {
+    const alpha = new Float64Array(this.#nodes.length);
+    for (let position = 0; position <= this.#length; position++) {
+      for (const right of this.#beginNodes[position]!) {
         let first = true;
-        for (const left of this.endNodes[position]!) {
+        for (const left of this.#endNodes[position]!) {
           alpha[right.index] = logSumExp(
             alpha[right.index]!,
             theta * left.score + alpha[left.index]!,
@@ -208,13 +205,13 @@ export class UnigramLattice {
 
   /** Draws one path with probability ∝ exp(theta · score), backward from the end. */
   sample(theta: number, random: () => number): ScoredSegmentation {
-    const alpha = this.forward(theta);
+    const alpha = this.#forward(theta);
     const nodes: LatticeNode[] = [];
     let total = 0;
-    let node = this.endOfSentence;
+    let node = this.#endOfSentence;
     let normalizer = alpha[node.index]!;
     for (;;) {
-      const candidates = this.endNodes[node.start]!;
+      const candidates = this.#endNodes[node.start]!;
       const weights = candidates.map((left) =>
         Math.exp(alpha[left.index]! + theta * left.score - normalizer),
       );
@@ -230,12 +227,12 @@ export class UnigramLattice {
         }
       }
       node = chosen;
-      if (node === this.beginOfSentence) break;
+      if (node === this.#beginOfSentence) break;
       normalizer = alpha[node.index]!;
       nodes.push(node);
       total = fround(total + node.score);
     }
     nodes.reverse();
-    return this.path(nodes, total);
+    return this.#path(nodes, total);
   }
 }

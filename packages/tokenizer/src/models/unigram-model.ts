@@ -13,27 +13,27 @@ const unknownPenalty = 10;
  * `min - 10`). N-best and sampling run on an explicit lattice, as in `unigram_model.cc`.
  */
 export class UnigramModel implements SegmentationModel {
-  private bestScores = new Float64Array(1024);
-  private startsAt = new Int32Array(1024);
-  private bestIds = new Int32Array(1024);
-  private readonly unknownScore: number;
+  #bestScores = new Float64Array(1024);
+  #startsAt = new Int32Array(1024);
+  #bestIds = new Int32Array(1024);
+  readonly #unknownScore: number;
 
   constructor(private readonly vocabulary: Vocabulary) {
-    this.unknownScore = Math.fround(vocabulary.minScore - unknownPenalty);
+    this.#unknownScore = Math.fround(vocabulary.minScore - unknownPenalty);
   }
 
   encode(units: Uint16Array, length: number, output: Segments): void {
     if (length === 0) return;
-    if (this.startsAt.length < length + 1) {
-      let size = this.startsAt.length;
+    if (this.#startsAt.length < length + 1) {
+      let size = this.#startsAt.length;
       while (size < length + 1) size *= 2;
-      this.bestScores = new Float64Array(size);
-      this.startsAt = new Int32Array(size);
-      this.bestIds = new Int32Array(size);
+      this.#bestScores = new Float64Array(size);
+      this.#startsAt = new Int32Array(size);
+      this.#bestIds = new Int32Array(size);
     }
-    const bestScores = this.bestScores;
-    const startsAt = this.startsAt;
-    const bestIds = this.bestIds;
+    const bestScores = this.#bestScores;
+    const startsAt = this.#startsAt;
+    const bestIds = this.#bestIds;
     startsAt.fill(-1, 0, length + 1);
     bestScores[0] = 0;
     const vocabulary = this.vocabulary;
@@ -44,7 +44,7 @@ export class UnigramModel implements SegmentationModel {
     const types = vocabulary.types;
     const byteLengths = vocabulary.byteLengths;
     const maxScore = vocabulary.maxScore;
-    const unknownScore = this.unknownScore;
+    const unknownScore = this.#unknownScore;
     const unknownId = vocabulary.unknownId;
 
     let start = 0;
@@ -116,15 +116,15 @@ export class UnigramModel implements SegmentationModel {
     }
   }
 
-  private lattice(units: Uint16Array, length: number): UnigramLattice {
-    return new UnigramLattice(units, length, this.vocabulary, this.unknownScore);
+  #lattice(units: Uint16Array, length: number): UnigramLattice {
+    return new UnigramLattice(units, length, this.vocabulary, this.#unknownScore);
   }
 
   /** The `size` best segmentations, best first, with their scores (sum of piece scores). */
   nbest(units: Uint16Array, length: number, size: number): ScoredSegmentation[] {
     if (length === 0) return [{ segments: new Segments(), score: 0 }];
     const clamped = Math.max(1, Math.min(size, 1024));
-    return this.lattice(units, length).nbest(clamped);
+    return this.#lattice(units, length).nbest(clamped);
   }
 
   /**
@@ -138,6 +138,6 @@ export class UnigramModel implements SegmentationModel {
     random: () => number,
   ): ScoredSegmentation {
     if (length === 0) return { segments: new Segments(), score: 0 };
-    return this.lattice(units, length).sample(alpha, random);
+    return this.#lattice(units, length).sample(alpha, random);
   }
 }

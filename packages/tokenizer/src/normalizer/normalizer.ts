@@ -26,16 +26,21 @@ export interface NormalizedUnits {
  * spaces escaped to `▁`. It also records, for every output unit, where it came from.
  */
 export class Normalizer {
-  private readonly rules: PrecompiledCharsmap;
-  private units = new Uint16Array(1024);
-  private alignment = new Int32Array(1025);
+  readonly #rules: PrecompiledCharsmap;
+  #units = new Uint16Array(1024);
+  #alignment = new Int32Array(1025);
+
+  readonly #userDefinedSymbols: DoubleArrayTrie | undefined;
+  readonly #treatWhitespaceAsSuffix: boolean;
 
   constructor(
     readonly spec: NormalizerSpec,
-    private readonly userDefinedSymbols: DoubleArrayTrie | undefined,
-    private readonly treatWhitespaceAsSuffix = false,
+    userDefinedSymbols: DoubleArrayTrie | undefined,
+    treatWhitespaceAsSuffix = false,
   ) {
-    this.rules = new PrecompiledCharsmap(spec.precompiledCharsmap);
+    this.#userDefinedSymbols = userDefinedSymbols;
+    this.#treatWhitespaceAsSuffix = treatWhitespaceAsSuffix;
+    this.#rules = new PrecompiledCharsmap(spec.precompiledCharsmap);
   }
 
   /** Normalizes `text` to a string (what `spm_normalize` prints). */
@@ -61,7 +66,7 @@ export class Normalizer {
     // Leading whitespace: skipped while a whole chunk normalizes to exactly " ".
     if (removeExtra) {
       while (position < end) {
-        const chunk = this.prefixAt(text, position);
+        const chunk = this.#prefixAt(text, position);
         if (chunk.replacement !== ' ') break;
         position += chunk.consumed;
         consumed += chunk.consumed;
@@ -69,16 +74,16 @@ export class Normalizer {
     }
     if (position >= end)
       return {
-        units: this.units,
+        units: this.#units,
         length: 0,
         alignment: withAlignment ? Int32Array.of(consumed) : undefined,
       };
 
-    this.ensureCapacity(end - position + 2);
-    let units = this.units;
-    let alignment = this.alignment;
+    this.#ensureCapacity(end - position + 2);
+    let units = this.#units;
+    let alignment = this.#alignment;
 
-    if (!this.treatWhitespaceAsSuffix && spec.addDummyPrefix) {
+    if (!this.#treatWhitespaceAsSuffix && spec.addDummyPrefix) {
       units[length] = space;
       if (withAlignment) alignment[length] = consumed;
       length++;
@@ -105,12 +110,12 @@ export class Normalizer {
       }
       // Fast path: a character with no rule and no user-defined symbol is copied as it is.
       const userNode =
-        this.userDefinedSymbols === undefined || malformed
+        this.#userDefinedSymbols === undefined || malformed
           ? -1
-          : this.userDefinedSymbols.child(DoubleArrayTrie.root, unit);
+          : this.#userDefinedSymbols.child(DoubleArrayTrie.root, unit);
       const rule =
-        userNode < 0 && !malformed && this.rules.mayStartWith(unit)
-          ? this.rules.longestMatch(text, position)
+        userNode < 0 && !malformed && this.#rules.mayStartWith(unit)
+          ? this.#rules.longestMatch(text, position)
           : undefined;
       if (rule === undefined && userNode < 0) {
         if (unit === spaceUnit) {
@@ -132,7 +137,7 @@ export class Normalizer {
           previousIsSpace = false;
         }
       } else {
-        const chunk = rule ?? this.prefixAt(text, position);
+        const chunk = rule ?? this.#prefixAt(text, position);
         chunkConsumed = chunk.consumed;
         const replacement = chunk.replacement;
         let start = 0;
@@ -140,9 +145,9 @@ export class Normalizer {
           while (start < replacement.length && replacement.charCodeAt(start) === spaceUnit) start++;
         if (start < replacement.length) {
           if (length + replacement.length - start + 2 > units.length) {
-            this.ensureCapacity(length + replacement.length + (end - position) + 2, length);
-            units = this.units;
-            alignment = this.alignment;
+            this.#ensureCapacity(length + replacement.length + (end - position) + 2, length);
+            units = this.#units;
+            alignment = this.#alignment;
           }
           for (let index = start; index < replacement.length; index++) {
             const code = replacement.charCodeAt(index);
@@ -165,7 +170,7 @@ export class Normalizer {
       }
     }
 
-    if (this.treatWhitespaceAsSuffix && spec.addDummyPrefix) {
+    if (this.#treatWhitespaceAsSuffix && spec.addDummyPrefix) {
       units[length] = space;
       if (withAlignment) alignment[length] = consumed;
       length++;
@@ -179,7 +184,7 @@ export class Normalizer {
   }
 
   /** The normalized form of the longest chunk at `position`, and how many units it consumed. */
-  private prefixAt(text: string, position: number): { replacement: string; consumed: number } {
+  #prefixAt(text: string, position: number): { replacement: string; consumed: number } {
     const first = text.charCodeAt(position);
     if (first >= 0xd800 && first <= 0xdfff) {
       const paired =
@@ -188,31 +193,31 @@ export class Normalizer {
         (text.charCodeAt(position + 1) & 0xfc00) === 0xdc00;
       if (!paired) return { replacement: '\uFFFD', consumed: 1 };
     }
-    if (this.userDefinedSymbols !== undefined) {
-      const match = this.userDefinedSymbols.longestMatchInString(text, position);
+    if (this.#userDefinedSymbols !== undefined) {
+      const match = this.#userDefinedSymbols.longestMatchInString(text, position);
       if (match)
         return {
           replacement: text.slice(position, position + match.length),
           consumed: match.length,
         };
     }
-    const rule = this.rules.longestMatch(text, position);
+    const rule = this.#rules.longestMatch(text, position);
     if (rule) return rule;
     const unit = text.charCodeAt(position);
     const consumed = unit >= 0xd800 && unit <= 0xdbff && position + 1 < text.length ? 2 : 1;
     return { replacement: text.slice(position, position + consumed), consumed };
   }
 
-  private ensureCapacity(needed: number, keep = 0): void {
-    if (this.units.length >= needed) return;
-    let size = this.units.length;
+  #ensureCapacity(needed: number, keep = 0): void {
+    if (this.#units.length >= needed) return;
+    let size = this.#units.length;
     while (size < needed) size *= 2;
     const units = new Uint16Array(size);
-    units.set(this.units.subarray(0, keep));
+    units.set(this.#units.subarray(0, keep));
     const alignment = new Int32Array(size + 1);
-    alignment.set(this.alignment.subarray(0, keep));
-    this.units = units;
-    this.alignment = alignment;
+    alignment.set(this.#alignment.subarray(0, keep));
+    this.#units = units;
+    this.#alignment = alignment;
   }
 }
 

@@ -24,21 +24,21 @@ export interface CharsmapMatch {
  * bytes of the text's characters, computed on the fly from the JavaScript string.
  */
 export class PrecompiledCharsmap {
-  private readonly units: Uint32Array;
-  private readonly strings: Uint8Array;
-  private readonly replacements = new Map<number, string>();
-  private readonly rootBase: number;
+  readonly #units: Uint32Array;
+  readonly #strings: Uint8Array;
+  readonly #replacements = new Map<number, string>();
+  readonly #rootBase: number;
   /**
    * For each BMP code unit, the trie position after its UTF-8 bytes: -1 when no rule starts
    * with it, -2 before it is first looked up. Filled lazily.
    */
-  private readonly afterCharacter = new Int32Array(65536).fill(-2);
+  readonly #afterCharacter = new Int32Array(65536).fill(-2);
 
   constructor(blob: Uint8Array) {
     if (blob.length === 0) {
-      this.units = new Uint32Array(0);
-      this.strings = blob;
-      this.rootBase = 0;
+      this.#units = new Uint32Array(0);
+      this.#strings = blob;
+      this.#rootBase = 0;
       return;
     }
     if (blob.length < 4) invalid('shorter than its header');
@@ -47,59 +47,59 @@ export class PrecompiledCharsmap {
     if (trieSize % 4 !== 0 || trieSize === 0 || 4 + trieSize > blob.length)
       invalid(`trie size ${trieSize}`);
     const count = trieSize / 4;
-    this.units = new Uint32Array(count);
+    this.#units = new Uint32Array(count);
     for (let index = 0; index < count; index++)
-      this.units[index] = view.getUint32(4 + index * 4, true);
-    this.strings = blob.subarray(4 + trieSize);
-    this.rootBase = PrecompiledCharsmap.offset(this.units[0]!);
+      this.#units[index] = view.getUint32(4 + index * 4, true);
+    this.#strings = blob.subarray(4 + trieSize);
+    this.#rootBase = PrecompiledCharsmap.#offset(this.#units[0]!);
   }
 
   get empty(): boolean {
-    return this.units.length === 0;
+    return this.#units.length === 0;
   }
 
-  private static offset(unit: number): number {
+  static #offset(unit: number): number {
     return (unit >>> 10) << ((unit & (1 << 9)) >>> 6);
   }
 
   /** Whether some rule may start with the character whose first code unit is `unit`. */
   mayStartWith(unit: number): boolean {
-    if (this.units.length === 0) return false;
+    if (this.#units.length === 0) return false;
     if (unit >= 0xd800 && unit <= 0xdfff) return true;
-    let state = this.afterCharacter[unit]!;
+    let state = this.#afterCharacter[unit]!;
     if (state === -2) {
-      state = this.walkCharacter(unit);
-      this.afterCharacter[unit] = state;
+      state = this.#walkCharacter(unit);
+      this.#afterCharacter[unit] = state;
     }
     return state !== -1;
   }
 
   /** Walks the UTF-8 bytes of one BMP character from the root; the node reached, or -1. */
-  private walkCharacter(codePoint: number): number {
+  #walkCharacter(codePoint: number): number {
     const bytes =
       codePoint < 0x80
         ? [codePoint]
         : codePoint < 0x800
           ? [0xc0 | (codePoint >> 6), 0x80 | (codePoint & 0x3f)]
           : [0xe0 | (codePoint >> 12), 0x80 | ((codePoint >> 6) & 0x3f), 0x80 | (codePoint & 0x3f)];
-    const units = this.units;
-    let base = this.rootBase;
+    const units = this.#units;
+    let base = this.#rootBase;
     let node = -1;
     for (const byte of bytes) {
       node = (base ^ byte) >>> 0;
       if (node >= units.length || (units[node]! & 0x800000ff) !== byte) return -1;
-      base = (node ^ PrecompiledCharsmap.offset(units[node]!)) >>> 0;
+      base = (node ^ PrecompiledCharsmap.#offset(units[node]!)) >>> 0;
     }
     return node;
   }
 
   /** The longest rule matching `text` at `position`, or undefined. */
   longestMatch(text: string, position: number): CharsmapMatch | undefined {
-    const units = this.units;
+    const units = this.#units;
     const count = units.length;
     if (count === 0) return undefined;
     let node = 0;
-    let base = this.rootBase;
+    let base = this.#rootBase;
     let bestValue = -1;
     let bestConsumed = 0;
     const bytes = [0, 0, 0, 0];
@@ -108,8 +108,8 @@ export class PrecompiledCharsmap {
     const first = text.charCodeAt(position);
     if (first < 0xd800 || first > 0xdfff) {
       if (!this.mayStartWith(first)) return undefined;
-      node = this.afterCharacter[first]!;
-      base = (node ^ PrecompiledCharsmap.offset(units[node]!)) >>> 0;
+      node = this.#afterCharacter[first]!;
+      base = (node ^ PrecompiledCharsmap.#offset(units[node]!)) >>> 0;
       index++;
       if (((units[node]! >>> 8) & 1) === 1) {
         if (base >= count) invalid('a leaf outside the trie');
@@ -154,9 +154,9 @@ export class PrecompiledCharsmap {
         if (node >= count || (units[node]! & 0x800000ff) !== byte) {
           return bestValue < 0
             ? undefined
-            : { replacement: this.replacement(bestValue), consumed: bestConsumed };
+            : { replacement: this.#replacement(bestValue), consumed: bestConsumed };
         }
-        base = (node ^ PrecompiledCharsmap.offset(units[node]!)) >>> 0;
+        base = (node ^ PrecompiledCharsmap.#offset(units[node]!)) >>> 0;
       }
       index += width;
       if (((units[node]! >>> 8) & 1) === 1) {
@@ -167,17 +167,17 @@ export class PrecompiledCharsmap {
     }
     return bestValue < 0
       ? undefined
-      : { replacement: this.replacement(bestValue), consumed: bestConsumed };
+      : { replacement: this.#replacement(bestValue), consumed: bestConsumed };
   }
 
-  private replacement(offset: number): string {
-    let text = this.replacements.get(offset);
+  #replacement(offset: number): string {
+    let text = this.#replacements.get(offset);
     if (text !== undefined) return text;
-    if (offset >= this.strings.length) invalid(`replacement offset ${offset}`);
+    if (offset >= this.#strings.length) invalid(`replacement offset ${offset}`);
     let end = offset;
-    while (end < this.strings.length && this.strings[end] !== 0) end++;
-    text = utf8.decode(this.strings.subarray(offset, end));
-    this.replacements.set(offset, text);
+    while (end < this.#strings.length && this.#strings[end] !== 0) end++;
+    text = utf8.decode(this.#strings.subarray(offset, end));
+    this.#replacements.set(offset, text);
     return text;
   }
 }

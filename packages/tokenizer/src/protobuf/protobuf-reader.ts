@@ -17,7 +17,7 @@ const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
  * Every read is bounds-checked; a truncated or corrupt buffer throws `MODEL_INVALID`.
  */
 export class ProtobufReader {
-  private readonly view: DataView;
+  readonly #view: DataView;
   position: number;
   readonly end: number;
 
@@ -26,7 +26,7 @@ export class ProtobufReader {
     start = 0,
     end = bytes.length,
   ) {
-    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.#view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.position = start;
     this.end = end;
   }
@@ -35,7 +35,7 @@ export class ProtobufReader {
     return this.position >= this.end;
   }
 
-  private fail(what: string): never {
+  #fail(what: string): never {
     throw new TokenizerError(
       'MODEL_INVALID',
       `Not a valid SentencePiece model: ${what} at byte ${this.position}. The file is truncated or is not a .model file; download it again.`,
@@ -46,7 +46,7 @@ export class ProtobufReader {
   tag(): [number, number] {
     const tag = this.varint();
     const field = Math.floor(tag / 8);
-    if (field === 0) this.fail('a field number 0');
+    if (field === 0) this.#fail('a field number 0');
     return [field, tag & 7];
   }
 
@@ -55,13 +55,13 @@ export class ProtobufReader {
     let result = 0;
     let multiplier = 1;
     for (let index = 0; index < 10; index++) {
-      if (this.position >= this.end) this.fail('a truncated varint');
+      if (this.position >= this.end) this.#fail('a truncated varint');
       const byte = this.bytes[this.position++]!;
       result += (byte & 0x7f) * multiplier;
       if (byte < 0x80) return result;
       multiplier *= 128;
     }
-    return this.fail('a varint longer than 10 bytes');
+    return this.#fail('a varint longer than 10 bytes');
   }
 
   /** An int32 field (negative values are sent as 10-byte varints). */
@@ -74,8 +74,8 @@ export class ProtobufReader {
   }
 
   float(): number {
-    if (this.position + 4 > this.end) this.fail('a truncated float');
-    const value = this.view.getFloat32(this.position, true);
+    if (this.position + 4 > this.end) this.#fail('a truncated float');
+    const value = this.#view.getFloat32(this.position, true);
     this.position += 4;
     return value;
   }
@@ -85,7 +85,7 @@ export class ProtobufReader {
     const length = this.varint();
     const start = this.position;
     const end = start + length;
-    if (end > this.end) this.fail(`a field of ${length} bytes that runs past the end`);
+    if (end > this.end) this.#fail(`a field of ${length} bytes that runs past the end`);
     this.position = end;
     return { start, end };
   }
@@ -106,13 +106,13 @@ export class ProtobufReader {
         this.varint();
         return;
       case WireType.fixed64:
-        this.advance(8);
+        this.#advance(8);
         return;
       case WireType.lengthDelimited:
         this.lengthDelimited();
         return;
       case WireType.fixed32:
-        this.advance(4);
+        this.#advance(4);
         return;
       case WireType.startGroup:
         for (;;) {
@@ -121,17 +121,17 @@ export class ProtobufReader {
           this.skip(type);
         }
       default:
-        this.fail(`an unknown wire type ${wireType}`);
+        this.#fail(`an unknown wire type ${wireType}`);
     }
   }
 
-  private advance(count: number): void {
-    if (this.position + count > this.end) this.fail('a truncated field');
+  #advance(count: number): void {
+    if (this.position + count > this.end) this.#fail('a truncated field');
     this.position += count;
   }
 
   /** Checks the wire type of a known field, so a corrupt file cannot be misread silently. */
   expect(wireType: number, expected: number, field: string): void {
-    if (wireType !== expected) this.fail(`field ${field} with wire type ${wireType}`);
+    if (wireType !== expected) this.#fail(`field ${field} with wire type ${wireType}`);
   }
 }
