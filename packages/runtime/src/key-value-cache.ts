@@ -234,7 +234,9 @@ class PresentKeyValueCache implements KeyValueCache {
   }
 
   async gather(indices: readonly number[]): Promise<void> {
-    const gathered = await Promise.all(this.#past.map((tensor) => gatherBatchRows(tensor, indices)));
+    const gathered = await Promise.all(
+      this.#past.map((tensor) => gatherBatchRows(tensor, indices)),
+    );
     for (const tensor of this.#past) if (!this.#isBufferView(tensor)) tensor.dispose();
     this.#past = gathered;
   }

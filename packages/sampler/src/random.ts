@@ -57,7 +57,9 @@ export class SeededRandom implements Random {
       throw new SamplerError('INVALID_ARGUMENT', 'A xoshiro128** state must not be all zeros.');
     }
     const random = new SeededRandom(0);
-    [random.#state0, random.#state1, random.#state2, random.#state3] = state.map((word) => word | 0);
+    [random.#state0, random.#state1, random.#state2, random.#state3] = state.map(
+      (word) => word | 0,
+    );
     return random;
   }
 

@@ -256,12 +256,11 @@ export class BgComplete extends LitElement {
   /** Loading, ready or failed (reflected as the `state` attribute, for styling). */
   declare loadState: BgCompleteState;
 
-  private declare ghost: string;
-  private declare progressFraction: number | undefined;
-  private declare errorMessage: string;
-  private declare announcement: string;
-  private declare formDisabled: boolean;
-
+  declare private ghost: string;
+  declare private progressFraction: number | undefined;
+  declare private errorMessage: string;
+  declare private announcement: string;
+  declare private formDisabled: boolean;
 
   /** Its own textarea (when none is slotted) and the mirror that paints the ghost text. */
   get #ownTextarea(): HTMLTextAreaElement | null {

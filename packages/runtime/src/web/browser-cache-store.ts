@@ -165,12 +165,7 @@ export class BrowserCacheStore implements ModelFileStore<Response> {
     return bytes;
   }
 
-  async #check(
-    file: string,
-    url: string,
-    response: Response,
-    bytes: Uint8Array,
-  ): Promise<void> {
+  async #check(file: string, url: string, response: Response, bytes: Uint8Array): Promise<void> {
     const linkedSize = response.headers.get('x-linked-size');
     if (
       linkedSize !== null &&

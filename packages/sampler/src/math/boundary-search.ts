@@ -170,12 +170,7 @@ export class BoundarySearch {
    * No counts: with `minimumCount ≤ 1` and a positive target, the boundary bin is the first
    * whose running weight reaches the target, never an empty one.
    */
-  #softmaxHistogram(
-    keys: Float32Array,
-    low: number,
-    scale: number,
-    highest: number,
-  ): number {
+  #softmaxHistogram(keys: Float32Array, low: number, scale: number, highest: number): number {
     const binWeights = this.#binWeights;
     const bins = this.#bins;
     const width = 1 / scale;
@@ -207,12 +202,7 @@ export class BoundarySearch {
     return total;
   }
 
-  #weightHistogram(
-    keys: Float32Array,
-    low: number,
-    scale: number,
-    weights: Float64Array,
-  ): number {
+  #weightHistogram(keys: Float32Array, low: number, scale: number, weights: Float64Array): number {
     const binCounts = this.#binCounts;
     const binWeights = this.#binWeights;
     const length = keys.length;
