@@ -1,7 +1,8 @@
 // Time of one 50 257-logit row through the model card's chain
 // (do_sample=True, max_length=50, top_p=0.92, top_k=0, pad_token_id=2 → a lone top-p 0.92),
 // side by side with a full-sort top-p (what Hugging Face's TopPLogitsWarper does), on three
-// shapes of distribution. Run: pnpm --filter @bg-gpt2/sampler build && node bench/chain.mjs
+// shapes of distribution, and the fused draw the decode loop uses (processor.sample: by rejection
+// in WebAssembly SIMD for p ≥ 1/2). Run: pnpm --filter @bg-gpt2/sampler build && node bench/chain.mjs
 import { performance } from 'node:perf_hooks';
 import {
   createGenerationContext,
@@ -106,7 +107,9 @@ if (!(sink > 0)) throw new Error('unreachable');
 console.log(
   `yardstick: one Math.exp per logit over the row takes ${yardstick.median.toFixed(3)} (${yardstick.minimum.toFixed(3)}) ms here\n`,
 );
-console.log('row       kept  chain (top-p)     chain + sample    full-sort top-p    ratio');
+console.log(
+  'row       kept  chain (top-p)     chain + sample    fused draw        full-sort top-p    ratio',
+);
 const sampling = createRandom(7);
 const format = ({ median, minimum }) => `${median.toFixed(3)} (${minimum.toFixed(3)})`.padStart(15);
 const minus = (total, part) => ({
@@ -138,6 +141,8 @@ for (const [name, row] of Object.entries(rows)) {
     }),
     copy,
   );
+  // The decode loop's path: processor.sample (top-p and the draw at once; the row is not written).
+  const fused = time(() => processor.sample(row, context, sampling));
   const sorted = minus(
     time(() => {
       work.set(row);
@@ -146,7 +151,7 @@ for (const [name, row] of Object.entries(rows)) {
     copy,
   );
   console.log(
-    `${name.padEnd(7)} ${String(kept).padStart(6)}  ${format(chain)}  ${format(step)}  ${format(sorted)}  ${(sorted.median / chain.median).toFixed(1).padStart(6)}×`,
+    `${name.padEnd(7)} ${String(kept).padStart(6)}  ${format(chain)}  ${format(step)}  ${format(fused)}  ${format(sorted)}  ${(sorted.median / chain.median).toFixed(1).padStart(6)}×`,
   );
 }
 console.log(

@@ -11,11 +11,14 @@ import {
   TopKProcessor,
   TopPProcessor,
 } from '../src/index.js';
+import { sampleNucleus } from '../src/selection/nucleus-sampling.js';
 import { ToyModel } from './toy-model.js';
 
-// TopPProcessor.sample — top-p and the draw fused — must draw from exactly the distribution of
-// TopPProcessor.process followed by sampleToken: the same nucleus, renormalized. TopKProcessor's
-// draws the very same token as process + sampleToken.
+// Top-p and the draw fused must draw from exactly the distribution of TopPProcessor.process
+// followed by sampleToken: the same nucleus, renormalized — by the histogram method
+// (sampleNucleus: p < 1/2, and engines without WebAssembly) and through TopPProcessor.sample
+// (by rejection for p ≥ 1/2: see rejection-nucleus-sampling.test.ts). TopKProcessor's draws the
+// very same token as process + sampleToken.
 
 const inf = Number.NEGATIVE_INFINITY;
 const context = createGenerationContext([0]);
@@ -75,7 +78,16 @@ function grid(points: number): Random {
   return { next: () => (next++ + 0.5) / points };
 }
 
-describe('top-p fused with the draw (TopPProcessor.sample)', () => {
+/** The histogram method, with the general path for the rows it leaves (as TopPProcessor did). */
+function histogramSample(logits: Float32Array, topP: number, random: Random): number {
+  const token = sampleNucleus(logits, topP, random);
+  if (token >= 0) return token;
+  const processed = Float32Array.from(logits);
+  new TopPProcessor(topP).process(processed);
+  return sampleToken(processed, random);
+}
+
+describe('top-p fused with the draw: the histogram method (sampleNucleus)', () => {
   // Each token owns one contiguous stretch of [0, 1), as long as its probability: over an even
   // grid of N points, it is drawn N·p times, give or take one.
   for (const length of [1, 7, 100, 3_001]) {
@@ -85,10 +97,9 @@ describe('top-p fused with the draw (TopPProcessor.sample)', () => {
           const probabilities = nucleusProbabilities(logits, topP);
           const points = length > 1_000 ? 6_000 : 4_000;
           const random = grid(points);
-          const processor = new TopPProcessor(topP);
           const counts = new Array(length).fill(0);
           for (let draw = 0; draw < points; draw++) {
-            counts[processor.sample(logits, context, random)]++;
+            counts[histogramSample(logits, topP, random)]++;
           }
           for (let index = 0; index < length; index++) {
             const expected = points * probabilities[index];
@@ -101,35 +112,40 @@ describe('top-p fused with the draw (TopPProcessor.sample)', () => {
   }
 
   for (const { name, logits } of rows(50_257)) {
-    it(`${name} × 50 257, p = 0.92: seeded draws stay in the nucleus and fit it (χ²)`, () => {
-      const probabilities = nucleusProbabilities(logits, 0.92);
-      // Ten buckets of equal reference mass, by id: χ² with 9 degrees of freedom.
-      const bucketOf = new Int32Array(logits.length);
-      let cumulative = 0;
-      for (let index = 0; index < logits.length; index++) {
-        bucketOf[index] = Math.min(9, Math.floor(cumulative * 10));
-        cumulative += probabilities[index];
-      }
-      const bucketMass = new Array(10).fill(0);
-      probabilities.forEach((p, index) => {
-        bucketMass[bucketOf[index]] += p;
+    for (const method of ['histogram', 'TopPProcessor.sample'] as const) {
+      it(`${name} × 50 257, p = 0.92, ${method}: seeded draws stay in the nucleus and fit it (χ²)`, () => {
+        const probabilities = nucleusProbabilities(logits, 0.92);
+        // Ten buckets of equal reference mass, by id: χ² with 9 degrees of freedom.
+        const bucketOf = new Int32Array(logits.length);
+        let cumulative = 0;
+        for (let index = 0; index < logits.length; index++) {
+          bucketOf[index] = Math.min(9, Math.floor(cumulative * 10));
+          cumulative += probabilities[index];
+        }
+        const bucketMass = new Array(10).fill(0);
+        probabilities.forEach((p, index) => {
+          bucketMass[bucketOf[index]] += p;
+        });
+        const processor = new TopPProcessor(0.92);
+        const random = createRandom(31);
+        const draws = name === 'constant' ? 200 : 2_000; // a row of ties takes the slow, general path
+        const counts = new Array(10).fill(0);
+        for (let draw = 0; draw < draws; draw++) {
+          // A row of ties goes through process(), which writes the row: give each draw a copy.
+          const token =
+            method === 'histogram'
+              ? histogramSample(logits, 0.92, random)
+              : processor.sample(Float32Array.from(logits), context, random);
+          expect(probabilities[token]).toBeGreaterThan(0);
+          counts[bucketOf[token]]++;
+        }
+        let statistic = 0;
+        bucketMass.forEach((mass, bucket) => {
+          if (mass > 0) statistic += (counts[bucket] - draws * mass) ** 2 / (draws * mass);
+        });
+        expect(statistic).toBeLessThan(27.877); // χ²(9) at p = 0.001; the seed is fixed
       });
-      const processor = new TopPProcessor(0.92);
-      const random = createRandom(31);
-      const draws = name === 'constant' ? 200 : 2_000; // a row of ties takes the slow, general path
-      const counts = new Array(10).fill(0);
-      for (let draw = 0; draw < draws; draw++) {
-        // A row of ties goes through process(), which writes the row: give each draw a copy.
-        const token = processor.sample(Float32Array.from(logits), context, random);
-        expect(probabilities[token]).toBeGreaterThan(0);
-        counts[bucketOf[token]]++;
-      }
-      let statistic = 0;
-      bucketMass.forEach((mass, bucket) => {
-        if (mass > 0) statistic += (counts[bucket] - draws * mass) ** 2 / (draws * mass);
-      });
-      expect(statistic).toBeLessThan(27.877); // χ²(9) at p = 0.001; the seed is fixed
-    });
+    }
   }
 
   it('reproduces a seed, leaving the logits unchanged', () => {
@@ -143,8 +159,13 @@ describe('top-p fused with the draw (TopPProcessor.sample)', () => {
       draws,
     );
     expect(logits).toEqual(copy);
-    // Golden, recorded once: the arithmetic is engine-independent, so this holds everywhere.
+    // Golden, recorded once: the arithmetic is engine-independent, so this holds everywhere
+    // (by rejection in WebAssembly SIMD; the histogram method where WebAssembly is missing).
     expect(draws.slice(0, 8)).toEqual(goldenDraws);
+    const histogram = createRandom(5);
+    expect(Array.from({ length: 8 }, () => histogramSample(logits, 0.92, histogram))).toEqual(
+      goldenHistogramDraws,
+    );
   });
 
   it('falls back to process + sampleToken for +Infinity, min tokens and p = 1', () => {
@@ -197,7 +218,8 @@ describe('top-p fused with the draw (TopPProcessor.sample)', () => {
   });
 });
 
-const goldenDraws = [2301, 1212, 462, 1051, 2762, 1546, 1051, 322];
+const goldenDraws = [1442, 2956, 2956, 781, 322, 947, 1492, 2762];
+const goldenHistogramDraws = [2301, 1212, 462, 1051, 2762, 1546, 1051, 322];
 
 describe('top-k fused with the draw (TopKProcessor.sample)', () => {
   it('draws exactly the token process + sampleToken draw from the same random numbers', () => {

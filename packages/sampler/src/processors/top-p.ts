@@ -4,7 +4,9 @@ import { BoundarySearch } from '../math/boundary-search.js';
 import { logitRange } from '../math/softmax.js';
 import type { Random } from '../random.js';
 import { sampleToken } from '../selection/multinomial.js';
+import { sharedNucleusKernels } from '../selection/nucleus-kernels.js';
 import { sampleNucleus } from '../selection/nucleus-sampling.js';
+import { sampleNucleusByRejection } from '../selection/rejection-nucleus-sampling.js';
 import { requireMinTokensToKeep, requireNumber } from '../validation.js';
 import type { FilterOptions } from './filter-options.js';
 
@@ -27,6 +29,7 @@ export class TopPProcessor implements LogitsProcessor {
   /** The fewest tokens kept. */
   readonly minTokensToKeep: number;
   readonly #search = new BoundarySearch();
+  #copy = new Float32Array(0);
 
   /** @param topP a number in [0, 1] (1: disabled). */
   constructor(topP: number, options: FilterOptions = {}) {
@@ -53,16 +56,34 @@ export class TopPProcessor implements LogitsProcessor {
   }
 
   /**
-   * Top-p and the multinomial draw at once (see {@link sampleNucleus}): the distribution of
-   * `process` then `sampleToken`. `logits` is left unchanged, except in the rare rows the fast
-   * path leaves to `process` (thousands of ties at the boundary, `+Infinity`).
+   * Top-p and the multinomial draw at once: the distribution of `process` then `sampleToken`.
+   * For `topP` ≥ 1/2 (the usual settings), by rejection from the whole softmax in WebAssembly
+   * SIMD ({@link sampleNucleusByRejection}); else, or without WebAssembly, by the histogram method
+   * ({@link sampleNucleus}). A seed gives the same tokens in every engine with WebAssembly SIMD
+   * (all current browsers and Node). `logits` is left unchanged, except in the rare rows both
+   * leave to `process` (thousands of ties at the boundary, `+Infinity`).
    */
-  sample(logits: Float32Array, _context: GenerationContext, random: Random): number {
+  sample(logits: Float32Array, context: GenerationContext, random: Random): number {
     if (this.topP < 1 && this.minTokensToKeep === 1) {
+      const kernels = this.topP >= 0.5 ? sharedNucleusKernels() : undefined;
+      if (kernels !== undefined) {
+        const token = sampleNucleusByRejection(logits, this.topP, random, kernels, (id) =>
+          this.#keeps(logits, context, id),
+        );
+        if (token >= 0) return token;
+      }
       const token = sampleNucleus(logits, this.topP, random);
       if (token >= 0) return token;
     }
     this.process(logits);
     return sampleToken(logits, random);
+  }
+
+  /** Whether `process` keeps token `id` of `logits` (run on a copy). */
+  #keeps(logits: Float32Array, _context: GenerationContext, id: number): boolean {
+    if (this.#copy.length !== logits.length) this.#copy = new Float32Array(logits.length);
+    this.#copy.set(logits);
+    this.process(this.#copy);
+    return this.#copy[id] > Number.NEGATIVE_INFINITY;
   }
 }
