@@ -31,7 +31,7 @@ run([
   '--repetition-penalty',
   '1.2',
   '--seed',
-  '3', // any seed works; this one reads well on the demo model after the new top-p draw
+  '2', // any seed works; this one reads well on the demo model with the rejection top-p draw
   '--stop',
   '\\n',
   prompt,
