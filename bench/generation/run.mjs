@@ -23,7 +23,7 @@ const option = (name, fallback) => {
   const index = argv.indexOf(`--${name}`);
   return index >= 0 ? argv[index + 1] : fallback;
 };
-const rounds = option('rounds', '11');
+const rounds = option('rounds', '21');
 const newTokens = option('new-tokens', '128');
 const dtypes = option('dtypes', 'fp32,q8,q4').split(',');
 
@@ -74,15 +74,19 @@ console.log(
   `\n${newTokens} new tokens after an 8-token prompt, 2 threads, median of ${rounds} interleaved rounds (overhead: median of the paired per-round ratios)\n`,
 );
 console.log(
-  '| dtype | raw decode ms/token | raw tokens/s | bg-gpt2 generate ms/token | generate tokens/s | overhead |',
+  '| dtype | raw decode ms/token | raw tokens/s | bg-gpt2 generate ms/token | generate tokens/s | overhead | outside the model runs, raw / generate µs/token | their difference, of a raw token |',
 );
-console.log('| --- | --- | --- | --- | --- | --- |');
+console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
 for (const row of rows) {
   console.log(
     `| ${row.dtype} | ${row.rawMsPerToken.toFixed(2)} | ${row.rawTokensPerSecond.toFixed(1)} | ` +
-      `${row.generateMsPerToken.toFixed(2)} | ${row.generateTokensPerSecond.toFixed(1)} | ${(row.overhead * 100).toFixed(1)} % |`,
+      `${row.generateMsPerToken.toFixed(2)} | ${row.generateTokensPerSecond.toFixed(1)} | ${(row.overhead * 100).toFixed(1)} % | ` +
+      `${(row.rawOutsideMsPerToken * 1000).toFixed(0)} / ${(row.generateOutsideMsPerToken * 1000).toFixed(0)} | ${(row.outsideOverhead * 100).toFixed(1)} % |`,
   );
 }
+console.log(
+  '\nOutside the model runs: the time between prefill/step calls (sampling, detokenizing, the generators; argmax for raw), free of the model time that swings with the machine.',
+);
 writeFileSync(
   join(data, 'generation-results.json'),
   `${JSON.stringify({ date: new Date().toISOString(), rows }, null, 2)}\n`,

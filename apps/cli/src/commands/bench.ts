@@ -14,7 +14,10 @@ Measures, interleaved round by round on one loaded model:
 and reports ms per generated token (the prefill included, medians), tokens/s and what the
 end-to-end path adds: the median over rounds of generate / raw − 1, each round's pair run back
 to back (paired, so that a slow moment of the machine affects both). Both paths run the same
-prompt and generate the same number of tokens.
+prompt and generate the same number of tokens. On a busy machine the model's own time swings by
+more than the few percent the rest costs, so the time outside the model runs (between them:
+sampling, detokenizing, the generators; argmax for raw) is reported too, per token, and its
+difference as a share of the raw time per token.
 
   --prompt-tokens <n>   prompt length in tokens (default 8)
   --new-tokens <n>      tokens generated per run (default 128)
@@ -36,6 +39,48 @@ function makePrompt(lm: BgGpt2, length: number): { text: string; ids: number[] }
   while (lm.encode(text).length < length) text += sampleSentence;
   const ids = lm.encode(text).slice(0, length);
   return { text: lm.decode(ids), ids };
+}
+
+/** Milliseconds spent inside the model's prefill and step calls, of every session made. */
+interface ModelClock {
+  ms: number;
+}
+
+/** Times every prefill and step of the sessions `lm.model` makes from now on. */
+function clockModelCalls(lm: BgGpt2): ModelClock {
+  const clock = { ms: 0 };
+  const model = lm.model;
+  const createSession = model.createSession.bind(model);
+  model.createSession = (options) => {
+    const session = createSession(options);
+    const prefill = session.prefill.bind(session);
+    const step = session.step.bind(session);
+    session.prefill = async (...input) => {
+      const started = performance.now();
+      try {
+        return await prefill(...input);
+      } finally {
+        clock.ms += performance.now() - started;
+      }
+    };
+    session.step = async (...input) => {
+      const started = performance.now();
+      try {
+        return await step(...input);
+      } finally {
+        clock.ms += performance.now() - started;
+      }
+    };
+    return session;
+  };
+  return clock;
+}
+
+/** Total ms of `run` and the part of it inside the model's calls. */
+async function timed(clock: ModelClock, run: () => Promise<number>): Promise<[number, number]> {
+  const before = clock.ms;
+  const total = await run();
+  return [total, clock.ms - before];
 }
 
 /** The runtime alone: prefill, then argmax steps; `newTokens` tokens chosen. Total ms. */
@@ -92,15 +137,24 @@ export async function benchCommand(commandLine: CommandLine): Promise<number> {
   const loadMs = performance.now() - loadStarted;
   try {
     const prompt = makePrompt(lm, promptTokens);
+    const clock = clockModelCalls(lm);
     await rawDecode(lm, prompt.ids, 4);
     await endToEnd(lm, prompt.text, 4, 0);
     const raw: number[] = [];
     const generate: number[] = [];
+    const rawOutside: number[] = [];
+    const generateOutside: number[] = [];
     for (let round = 0; round < rounds; round++) {
-      raw.push((await rawDecode(lm, prompt.ids, newTokens)) / newTokens);
-      generate.push((await endToEnd(lm, prompt.text, newTokens, round + 1)) / newTokens);
+      const [rawMs, rawModelMs] = await timed(clock, () => rawDecode(lm, prompt.ids, newTokens));
+      const [generateMs, generateModelMs] = await timed(clock, () =>
+        endToEnd(lm, prompt.text, newTokens, round + 1),
+      );
+      raw.push(rawMs / newTokens);
+      generate.push(generateMs / newTokens);
+      rawOutside.push((rawMs - rawModelMs) / newTokens);
+      generateOutside.push((generateMs - generateModelMs) / newTokens);
       process.stderr.write(
-        `round ${round + 1}: raw ${raw[round].toFixed(2)} ms/token, generate ${generate[round].toFixed(2)} ms/token\n`,
+        `round ${round + 1}: raw ${raw[round].toFixed(2)} ms/token, generate ${generate[round].toFixed(2)} ms/token; outside the model ${(rawOutside[round] * 1000).toFixed(0)} / ${(generateOutside[round] * 1000).toFixed(0)} µs/token\n`,
       );
     }
     const result = {
@@ -114,6 +168,9 @@ export async function benchCommand(commandLine: CommandLine): Promise<number> {
       rawTokensPerSecond: 1000 / median(raw),
       generateTokensPerSecond: 1000 / median(generate),
       overhead: median(generate.map((value, round) => value / raw[round])) - 1,
+      rawOutsideMsPerToken: median(rawOutside),
+      generateOutsideMsPerToken: median(generateOutside),
+      outsideOverhead: (median(generateOutside) - median(rawOutside)) / median(raw),
     };
     if (commandLine.flags.has('json')) {
       process.stdout.write(`${JSON.stringify(result)}\n`);
@@ -122,7 +179,8 @@ export async function benchCommand(commandLine: CommandLine): Promise<number> {
         `load ${loadMs.toFixed(0)} ms; ${result.promptTokens}-token prompt, ${newTokens} new tokens, median of ${rounds}\n` +
           `raw decode   ${result.rawMsPerToken.toFixed(2)} ms/token  ${result.rawTokensPerSecond.toFixed(1)} tokens/s\n` +
           `generate     ${result.generateMsPerToken.toFixed(2)} ms/token  ${result.generateTokensPerSecond.toFixed(1)} tokens/s\n` +
-          `end-to-end overhead ${(result.overhead * 100).toFixed(1)} %\n`,
+          `end-to-end overhead ${(result.overhead * 100).toFixed(1)} %\n` +
+          `outside the model runs: raw ${(result.rawOutsideMsPerToken * 1000).toFixed(0)} µs/token, generate ${(result.generateOutsideMsPerToken * 1000).toFixed(0)} µs/token: +${(result.outsideOverhead * 100).toFixed(1)} % of a raw token\n`,
       );
     }
     return 0;
