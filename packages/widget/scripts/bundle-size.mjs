@@ -27,7 +27,7 @@ function sizes(path) {
 }
 
 const chunks = readdirSync(join(dist, 'worker-chunks')).filter((file) => file.endsWith('.js'));
-const lazy = (file) => /^(ort\.webgpu|dist-)/.test(file); // WebGPU, @bg-gpt2/convert
+const lazy = (file) => /^(ort\.webgpu|dist-|browser-conversion-)/.test(file); // WebGPU, conversion
 const parts = [
   { part: 'element + Lit (bg-complete.min.js)', path: join(dist, 'bg-complete.min.js') },
   { part: 'worker: tokenizer, sampler, runtime (worker.js)', path: join(dist, 'worker.js') },

@@ -14,7 +14,6 @@ import {
 } from '../model-source.js';
 import { sessionCreationError } from '../session-creation-error.js';
 import { BrowserCacheStore } from './browser-cache-store.js';
-import { convertInBrowser } from './browser-conversion.js';
 
 /** Options of the web `loadModel`. */
 export interface WebLoadModelOptions extends LoadModelOptions {
@@ -107,6 +106,8 @@ export async function loadModel(
   } else {
     const checkpoint = located.checkpoint!;
     files[checkpoint.file] = store.fileUrlOf(checkpoint.file);
+    // Loaded only here: pages that serve ONNX files never download the conversion code.
+    const { convertInBrowser } = await import('./browser-conversion.js');
     modelBytes = await convertInBrowser({
       configText,
       checkpointFile: checkpoint.file,
