@@ -15,6 +15,7 @@ import {
   keptByWeights,
   sampleNucleusByRejection,
 } from '../src/selection/rejection-nucleus-sampling.js';
+import { rowShapes } from './row-shapes.js';
 
 // Nucleus sampling by rejection: the WebAssembly kernels against float64 references, the
 // acceptance rule against TopPProcessor.process's nucleus for every token, and the draws.
@@ -24,41 +25,8 @@ const context = createGenerationContext([0]);
 const shapes = createRandom(123);
 const kernels = NucleusKernels.create() as NucleusKernels;
 
-function gaussian(): number {
-  const u = 1 - shapes.next();
-  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * shapes.next());
-}
-
 function rows(length: number): { name: string; logits: Float32Array }[] {
-  return [
-    { name: 'gaussian', logits: Float32Array.from({ length }, () => 3 * gaussian()) },
-    { name: 'narrow', logits: Float32Array.from({ length }, () => 0.01 * gaussian()) },
-    { name: 'ties', logits: Float32Array.from({ length }, () => Math.round(2 * gaussian())) },
-    {
-      name: 'removed',
-      logits: Float32Array.from({ length }, (_, index) =>
-        index % 3 === 1 ? inf : index % 11 === 4 ? Number.NaN : 4 * gaussian(),
-      ),
-    },
-    {
-      name: 'zipf',
-      logits: Float32Array.from(
-        { length },
-        (_, index) => 10 - 1.1 * Math.log(index + 1) + 0.3 * gaussian(),
-      ),
-    },
-    {
-      name: 'outliers',
-      logits: Float32Array.from({ length }, (_, index) =>
-        index % 97 === 5 ? -500 : index === 3 ? 80 : gaussian(),
-      ),
-    },
-    { name: 'constant', logits: new Float32Array(length).fill(1.5) },
-    {
-      name: 'around zero',
-      logits: Float32Array.from({ length }, (_, index) => (index % 5) * 0.004 - 0.008),
-    },
-  ];
+  return rowShapes(length, shapes);
 }
 
 /** Float64 weights exp(logit − maximum) (0 for -Infinity and NaN), and the maximum. */

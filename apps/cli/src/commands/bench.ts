@@ -51,26 +51,20 @@ function clockModelCalls(lm: BgGpt2): ModelClock {
   const clock = { ms: 0 };
   const model = lm.model;
   const createSession = model.createSession.bind(model);
+  const clocked =
+    <Input extends unknown[], Output>(call: (...input: Input) => Promise<Output>) =>
+    async (...input: Input): Promise<Output> => {
+      const started = performance.now();
+      try {
+        return await call(...input);
+      } finally {
+        clock.ms += performance.now() - started;
+      }
+    };
   model.createSession = (options) => {
     const session = createSession(options);
-    const prefill = session.prefill.bind(session);
-    const step = session.step.bind(session);
-    session.prefill = async (...input) => {
-      const started = performance.now();
-      try {
-        return await prefill(...input);
-      } finally {
-        clock.ms += performance.now() - started;
-      }
-    };
-    session.step = async (...input) => {
-      const started = performance.now();
-      try {
-        return await step(...input);
-      } finally {
-        clock.ms += performance.now() - started;
-      }
-    };
+    session.prefill = clocked(session.prefill.bind(session));
+    session.step = clocked(session.step.bind(session));
     return session;
   };
   return clock;
