@@ -41,6 +41,7 @@ beforeAll(async () => {
     '/ort/': join(packageFolder, 'node_modules/onnxruntime-web/dist'),
     '/models/test/': await modelFolder(),
     '/models/tiny/': await tinyModelFolder(),
+    '/sampler/': dirname(require.resolve('@bg-gpt2/sampler')),
   });
   browser = await launchChromium();
   await mkdir(artifacts, { recursive: true });
@@ -474,6 +475,35 @@ describe('<bg-complete> in Chromium', () => {
     await waitForSuggestion();
     expect(await page.locator('bg-complete').getAttribute('state')).toBe('ready');
     expect(await read((element) => element.requestStatistics!.workers)).toBe(2);
+  });
+});
+
+/**
+ * Seeded top-p draws over a 50 257-logit row made from a seed: by rejection in WebAssembly SIMD
+ * (p = 0.92) and by the histogram method (p = 0.3). Runs as it is in Node and, from its source,
+ * in the page: arrow functions only, nothing from outside but the sampler module.
+ */
+const seededDraws = (sampler: typeof import('@bg-gpt2/sampler')): number[][] => {
+  const noise = sampler.createRandom(99);
+  const logits = Float32Array.from(
+    { length: 50_257 },
+    () => 3 * Math.sqrt(-2 * Math.log(1 - noise.next())) * Math.cos(2 * Math.PI * noise.next()),
+  );
+  const context = sampler.createGenerationContext([0]);
+  return [0.92, 0.3].map((topP) => {
+    const processor = new sampler.TopPProcessor(topP);
+    const random = sampler.createRandom(5);
+    return Array.from({ length: 20 }, () => processor.sample(logits, context, random));
+  });
+};
+
+describe('the sampler in Chromium', () => {
+  it('draws the same tokens from a seed as in Node (top-p by rejection and by histogram)', async () => {
+    const sampler = await import('@bg-gpt2/sampler');
+    const inPage = await page.evaluate(
+      `(async () => (${seededDraws.toString()})(await import('/sampler/index.js')))()`,
+    );
+    expect(inPage).toEqual(seededDraws(sampler));
   });
 });
 
