@@ -1,6 +1,7 @@
 import { type InferenceSession, Tensor } from 'onnxruntime-common';
 import type { OutputTensorFactory } from './backend.js';
 import { RuntimeError } from './errors.js';
+import type { KeyValueBufferPool } from './key-value-buffer-pool.js';
 import { createKeyValueCache, type KeyValueCache } from './key-value-cache.js';
 import type { ModelConfig } from './model-config.js';
 import type { ModelSignature } from './model-signature.js';
@@ -36,6 +37,8 @@ export interface DecoderSessionHost {
    * see `Backend.outputTensor`).
    */
   readonly outputTensor?: OutputTensorFactory | undefined;
+  /** Key/value buffers kept between the model's sessions. */
+  readonly keyValuePool?: KeyValueBufferPool | undefined;
 }
 
 interface ForwardResult {
@@ -90,11 +93,10 @@ export class DecoderSession {
     }
     this.#padTokenId = options.padTokenId ?? 0;
     this.#checkTokenId(this.#padTokenId, 'padTokenId');
-    this.#cache = createKeyValueCache(
-      host.signature,
-      host.config,
-      host.outputTensor ? { outputTensor: host.outputTensor } : {},
-    );
+    this.#cache = createKeyValueCache(host.signature, host.config, {
+      ...(host.outputTensor ? { outputTensor: host.outputTensor } : {}),
+      ...(host.keyValuePool ? { pool: host.keyValuePool } : {}),
+    });
   }
 
   /** Tokens in the cache per row (the padded width for a batch); 0 before {@link prefill}. */

@@ -13,6 +13,7 @@ export {
   type DecoderSessionOptions,
 } from './decoder-session.js';
 export { RuntimeError, type RuntimeErrorCode } from './errors.js';
+export { type KeyValueArray, KeyValueBufferPool } from './key-value-buffer-pool.js';
 export type { LoadModelOptions } from './load-options.js';
 export type { LoadProgress, LoadProgressCallback } from './load-progress.js';
 export { Model, type ModelDetails } from './model.js';

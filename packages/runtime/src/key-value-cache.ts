@@ -1,12 +1,10 @@
 import { Tensor } from 'onnxruntime-common';
 import type { OutputTensorFactory } from './backend.js';
 import { RuntimeError } from './errors.js';
+import type { KeyValueArray, KeyValueBufferPool } from './key-value-buffer-pool.js';
 import type { ModelConfig } from './model-config.js';
 import type { ModelSignature } from './model-signature.js';
 import { emptyKeyValueTensor, gatherBatchRows } from './tensor-data.js';
-
-/** The element arrays of cached keys and values (float16 is stored as its 16 bits). */
-type KeyValueArray = Float32Array | Uint16Array;
 
 /**
  * Where a {@link DecoderSession} keeps its past keys and values between calls. Two strategies,
@@ -60,6 +58,8 @@ export interface KeyValueCacheOptions {
    * ones every call.
    */
   outputTensor?: OutputTensorFactory;
+  /** Where a `new`-outputs cache takes its big buffers from and leaves them on `release`. */
+  pool?: KeyValueBufferPool;
 }
 
 /**
@@ -84,7 +84,7 @@ export function createKeyValueCache(
   options: KeyValueCacheOptions = {},
 ): KeyValueCache {
   return signature.keyValueOutputs === 'new'
-    ? new AppendedKeyValueCache(signature, config)
+    ? new AppendedKeyValueCache(signature, config, options.pool)
     : new PresentKeyValueCache(signature, config, options.outputTensor);
 }
 
@@ -273,20 +273,24 @@ class AppendedKeyValueCache implements KeyValueCache {
 
   readonly #signature: ModelSignature;
   readonly #config: ModelConfig;
+  readonly #pool: KeyValueBufferPool | undefined;
 
-  constructor(signature: ModelSignature, config: ModelConfig) {
+  constructor(signature: ModelSignature, config: ModelConfig, pool?: KeyValueBufferPool) {
     this.#signature = signature;
     this.#config = config;
+    this.#pool = pool;
   }
 
   get slots(): number {
     return this.#capacity;
   }
 
+  /** A buffer of at least `length` entries: a kept one of the model's pool, else new memory. */
   #allocate(length: number): KeyValueArray {
-    return this.#signature.keyValueType === 'float16'
-      ? new Uint16Array(length)
-      : new Float32Array(length);
+    const type = this.#signature.keyValueType === 'float16' ? 'float16' : 'float32';
+    const kept = this.#pool?.take(length, type);
+    if (kept !== undefined) return kept;
+    return type === 'float16' ? new Uint16Array(length) : new Float32Array(length);
   }
 
   #tensorOver(data: KeyValueArray, dimensions: number[]): Tensor {
@@ -302,7 +306,7 @@ class AppendedKeyValueCache implements KeyValueCache {
     const length = batchSize * config.headCount * this.#capacity * config.headSize;
     signature.pastKeys.forEach((keyName, layer) => {
       [keyName, signature.pastValues[layer]!].forEach((name, kind) => {
-        const buffer = this.#buffers[2 * layer + kind] ?? this.#allocate(0);
+        const buffer = this.#buffers[2 * layer + kind] ?? new Float32Array(0);
         const tensor = this.#tensorOver(buffer.subarray(0, length), dimensions);
         temporaries.push(tensor);
         feeds[name] = tensor;
@@ -375,13 +379,19 @@ class AppendedKeyValueCache implements KeyValueCache {
     }
     if (length + added > this.#capacity) this.#grow(length, length + added);
     const capacity = this.#capacity;
+    const chunk = added * rowSize;
     current.forEach(({ values }, index) => {
       const buffer = this.#buffers[index]!;
       for (let row = 0; row < rows; row++) {
-        buffer.set(
-          values.subarray(row * added * rowSize, (row + 1) * added * rowSize),
-          (row * capacity + length) * rowSize,
-        );
+        const from = row * chunk;
+        const to = (row * capacity + length) * rowSize;
+        // A step's few values: a loop (subarray + set costs more than the copy itself).
+        if (chunk <= 256) {
+          for (let offset = 0; offset < chunk; offset++)
+            buffer[to + offset] = values[from + offset]!;
+        } else {
+          buffer.set(values.subarray(from, from + chunk), to);
+        }
       }
     });
     return new Set();
@@ -453,6 +463,8 @@ class AppendedKeyValueCache implements KeyValueCache {
   }
 
   release(): void {
+    // The big buffers go to the model's pool, for its next session.
+    this.#pool?.give([...this.#buffers, ...this.#spare]);
     this.#buffers = [];
     this.#spare = [];
     this.#capacity = 0;

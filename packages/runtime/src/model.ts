@@ -2,6 +2,7 @@ import type { InferenceSession } from 'onnxruntime-common';
 import type { OutputTensorFactory } from './backend.js';
 import { DecoderSession, type DecoderSessionOptions } from './decoder-session.js';
 import { RuntimeError } from './errors.js';
+import { KeyValueBufferPool } from './key-value-buffer-pool.js';
 import type { ModelConfig } from './model-config.js';
 import { type ModelSignature, readModelSignature } from './model-signature.js';
 
@@ -48,6 +49,11 @@ export class Model {
   readonly tokenizerConfig: Record<string, unknown> | undefined;
   /** Makes pre-allocated output tensors, when the backend can use them (see {@link ModelDetails}). */
   readonly outputTensor: OutputTensorFactory | undefined;
+  /**
+   * Key/value buffers that finished sessions leave for the next ones (two sessions' worth at
+   * most): a new generation does not allocate its cache again.
+   */
+  readonly keyValuePool: KeyValueBufferPool;
   #isDisposed = false;
 
   /**
@@ -67,6 +73,7 @@ export class Model {
     this.tokenizerJson = details.tokenizerJson;
     this.tokenizerConfig = details.tokenizerConfig;
     this.outputTensor = details.outputTensor;
+    this.keyValuePool = new KeyValueBufferPool(4 * config.layerCount);
   }
 
   /** Same as `new Model(inferenceSession, config, details)`. */
@@ -106,6 +113,7 @@ export class Model {
   async dispose(): Promise<void> {
     if (this.#isDisposed) return;
     this.#isDisposed = true;
+    this.keyValuePool.drain();
     await this.inferenceSession.release();
   }
 }

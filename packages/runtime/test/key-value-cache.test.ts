@@ -90,17 +90,23 @@ async function trajectory(
   model: Model,
   steps: number,
   sessionOptions: DecoderSessionOptions = { slidingWindow: true, slidingWindowKeep: 48 },
+  shift = 0,
 ): Promise<Float32Array[]> {
   const session = model.createSession(sessionOptions);
   const all = [
     await session.prefill([
-      [5, 17, 29, 41, 53, 65, 77],
-      [900, 901, 902],
+      [5, 17, 29, 41, 53, 65, 77].map((id) => (id + shift) % vocabulary),
+      [900, 901, 902].map((id) => (id + shift) % vocabulary),
     ]),
   ];
   for (let step = 0; step < steps; step++) {
     if (step % 97 === 50) await session.reorder(step % 2 ? [1, 1] : [1, 0]);
-    all.push(await session.step([(step * 37 + 3) % vocabulary, (step * 53 + 11) % vocabulary]));
+    all.push(
+      await session.step([
+        (step * 37 + 3 + shift) % vocabulary,
+        (step * 53 + 11 + shift) % vocabulary,
+      ]),
+    );
   }
   await session.dispose();
   return all;
@@ -151,6 +157,20 @@ describe('new_key_values.* outputs appended to a growing cache', () => {
     // The cache had spare (masked) slots: the mask was wider than the context.
     expect(appended.runs.some((run) => run.maskWidth > run.lastPosition + 2)).toBe(true);
     expect(appended.runs.every((run) => run.maskWidth <= 128 + 48)).toBe(true);
+  });
+
+  it("reuses a finished session's buffers in the next session of the model, with no trace of them", async () => {
+    const model = watched(convertedNew).model;
+    expect(model.keyValuePool.size).toBe(0);
+    await trajectory(model, 110, {}, 400); // fills buffers with another sequence's keys and values
+    const kept = model.keyValuePool.size;
+    expect(kept).toBeGreaterThanOrEqual(2 * model.config.layerCount);
+    const reused = await trajectory(model, 110, {});
+    expect(model.keyValuePool.size).toBe(kept); // taken, then given back: no new buffers kept
+    const fresh = await trajectory(watched(convertedNew).model, 110, {});
+    expect(largestDifference(reused, fresh)).toBe(0);
+    await model.dispose();
+    expect(model.keyValuePool.size).toBe(0);
   });
 
   it('gives the logits of the torch export without a sliding window, up to n_positions', async () => {
