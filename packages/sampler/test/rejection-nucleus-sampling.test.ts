@@ -29,6 +29,13 @@ function rows(length: number): { name: string; logits: Float32Array }[] {
   return rowShapes(length, shapes);
 }
 
+/** Loads `logits` into the kernels; its largest value. */
+function loadRow(logits: Float32Array): number {
+  const maximum = kernels.load(logits);
+  if (maximum === undefined) throw new Error('the kernels could not hold the row');
+  return maximum;
+}
+
 /** Float64 weights exp(logit − maximum) (0 for -Infinity and NaN), and the maximum. */
 function referenceWeights(logits: Float32Array): { weights: number[]; maximum: number } {
   let maximum = inf;
@@ -78,7 +85,7 @@ describe('nucleus kernels (WebAssembly SIMD)', () => {
     logits[2_000] = inf;
     logits[2_001] = Number.NaN;
     logits[2_002] = -87.01;
-    kernels.exponentials(kernels.load(logits));
+    kernels.exponentials(loadRow(logits));
     for (let id = 0; id < 2_000; id++) {
       const exact = Math.exp(logits[id]);
       if (logits[id] >= -87)
@@ -95,7 +102,7 @@ describe('nucleus kernels (WebAssembly SIMD)', () => {
       for (const { name, logits } of rows(length)) {
         const { weights, maximum } = referenceWeights(logits);
         const referenceTotal = weights.reduce((sum, weight) => sum + weight, 0);
-        const total = kernels.exponentials(kernels.load(logits));
+        const total = kernels.exponentials(loadRow(logits));
         expect(maximum).toBeGreaterThan(inf);
         const points = 6_000;
         const counts = new Array(length).fill(0);
@@ -113,7 +120,7 @@ describe('nucleus kernels (WebAssembly SIMD)', () => {
 
   it('draw: a target at or past the total gives the last entry that weighs', () => {
     const logits = Float32Array.from([0.5, 1, 2, inf, Number.NaN]);
-    const total = kernels.exponentials(kernels.load(logits));
+    const total = kernels.exponentials(loadRow(logits));
     expect(kernels.draw(total)).toBe(2);
     expect(kernels.draw(total * 2)).toBe(2);
     expect(kernels.draw(0)).toBe(0);
@@ -145,7 +152,7 @@ describe('nucleus sampling by rejection', () => {
       for (const topP of [0.5, 0.92, 0.999]) {
         it(`${name} × ${length}, p = ${topP}: accepts exactly the nucleus of process`, () => {
           const keeps = processKeeps(logits, topP);
-          const total = kernels.exponentials(kernels.load(logits));
+          const total = kernels.exponentials(loadRow(logits));
           const target = total - (1 - topP) * total;
           // The weight of the tokens the weights cannot decide — the chance that a draw needs the
           // exact check — is that of the tokens within the margin around the boundary and of the

@@ -63,12 +63,12 @@ export class TopPProcessor implements LogitsProcessor {
    * (all current browsers and Node). `logits` is left unchanged, except in the rare rows both
    * leave to `process` (thousands of ties at the boundary, `+Infinity`).
    */
-  sample(logits: Float32Array, context: GenerationContext, random: Random): number {
+  sample(logits: Float32Array, _context: GenerationContext, random: Random): number {
     if (this.topP < 1 && this.minTokensToKeep === 1) {
       const kernels = this.topP >= 0.5 ? sharedNucleusKernels() : undefined;
       if (kernels !== undefined) {
         const token = sampleNucleusByRejection(logits, this.topP, random, kernels, (id) =>
-          this.#keeps(logits, context, id),
+          this.#keeps(logits, id),
         );
         if (token >= 0) return token;
       }
@@ -80,7 +80,7 @@ export class TopPProcessor implements LogitsProcessor {
   }
 
   /** Whether `process` keeps token `id` of `logits` (run on a copy). */
-  #keeps(logits: Float32Array, _context: GenerationContext, id: number): boolean {
+  #keeps(logits: Float32Array, id: number): boolean {
     if (this.#copy.length !== logits.length) this.#copy = new Float32Array(logits.length);
     this.#copy.set(logits);
     this.process(this.#copy);

@@ -50,18 +50,30 @@ export class NucleusKernels {
     }
   }
 
-  /** Copies `logits` in (padded with `-Infinity`); its largest value, NaN skipped. */
-  load(logits: Float32Array): number {
+  /**
+   * Copies `logits` in (padded with `-Infinity`); its largest value, NaN skipped — or `undefined`
+   * when the module's memory cannot grow to hold the row (callers then use their JavaScript
+   * paths).
+   */
+  load(logits: Float32Array): number | undefined {
     const count = logits.length;
     const padded = Math.ceil(count / chunkSize) * chunkSize;
     const needed = logitsOffset + 8 * padded + padded / 8;
     const memory = this.#exports.memory;
     if (memory.buffer.byteLength < needed) {
-      memory.grow(Math.ceil((needed - memory.buffer.byteLength) / 65536));
+      try {
+        memory.grow(Math.ceil((needed - memory.buffer.byteLength) / 65536));
+      } catch {
+        return undefined;
+      }
     }
     if (this.#floats.buffer !== memory.buffer || this.#padded !== padded) {
       this.#floats = new Float32Array(memory.buffer);
-      this.#chunkSums = new Float64Array(memory.buffer, this.#chunkSumsOffset(padded), padded / 64);
+      this.#chunkSums = new Float64Array(
+        memory.buffer,
+        this.#chunkSumsOffset(padded),
+        padded / chunkSize,
+      );
     }
     this.#count = count;
     this.#padded = padded;

@@ -23,8 +23,9 @@ export const decidableMargin = 1e-5;
  * decide unless the token lies within 1e-5 of the total from that boundary; then `inNucleus`
  * (the processor's exact filter) does.
  *
- * @returns the id, or `-1` when the row is left to the caller: `+Infinity` in the row, or eight
- *   draws outside the nucleus in a row (at most 1 in 256 rows when p ≥ 1/2).
+ * @returns the id, or `-1` when the row is left to the caller: `+Infinity` in the row, a row too
+ *   large for the module's memory, or eight draws outside the nucleus in a row (at most 1 in 256
+ *   rows when p ≥ 1/2).
  * @throws SamplerError `ALL_TOKENS_REMOVED` when every logit is `-Infinity` or `NaN`.
  */
 export function sampleNucleusByRejection(
@@ -35,6 +36,7 @@ export function sampleNucleusByRejection(
   inNucleus: (id: number) => boolean,
 ): number {
   const highest = kernels.load(logits);
+  if (highest === undefined) return -1;
   if (!(highest > Number.NEGATIVE_INFINITY)) throw allTokensRemoved();
   if (!(highest < Number.POSITIVE_INFINITY)) return -1;
   const total = kernels.exponentials(highest);
