@@ -1,7 +1,12 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: { index: 'src/index.ts', node: 'src/node.ts', web: 'src/web.ts' },
+  entry: {
+    index: 'src/index.ts',
+    node: 'src/node.ts',
+    web: 'src/web.ts',
+    'onnxruntime-wasm': 'src/onnxruntime-wasm.ts',
+  },
   format: ['esm', 'cjs'],
   dts: { resolve: ['@bg-gpt2/errors'] },
   sourcemap: true,

@@ -35,9 +35,11 @@ const parts = [
     .filter((file) => !lazy(file))
     .map((file) => {
       const path = join(dist, 'worker-chunks', file);
-      const runtime = readFileSync(path, 'utf8').includes('InferenceSession');
+      const runtime = readFileSync(path, 'utf8').includes('OrtRun');
       return {
-        part: runtime ? `worker: onnxruntime-web/wasm (${file})` : `worker: ${file}`,
+        part: runtime
+          ? `worker: ONNX Runtime binding, runtime/onnxruntime-wasm (${file})`
+          : `worker: ${file}`,
         path,
       };
     }),
