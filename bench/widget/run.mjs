@@ -5,6 +5,8 @@
 //     30-token context (the element's bg-suggestion firstTextMs);
 //   - decode ms/token: the widget's worker (64 greedy tokens) against bg-gpt2's stream on
 //     onnxruntime-node, and the ratio;
+//   - both also for the same worker built with onnxruntime-web's own JavaScript (its /wasm entry)
+//     instead of @bg-gpt2/runtime/onnxruntime-wasm, in a second tab, trials alternating;
 //   - memory: 200 completions in a row in one page; the page's and the worker's JS heaps (after
 //     a garbage collection) and the renderer processes' resident memory (JS, WebAssembly, DOM)
 //     sampled along the way.
@@ -80,11 +82,39 @@ const contexts = sources.map((text) => tokenizer.decode(tokenizer.encode(text).s
 const contextTokens = contexts.map((text) => tokenizer.encode(text).length);
 
 // ---- a static server with COOP/COEP -----------------------------------------------------------
-const page = `<!doctype html><html lang="bg"><head><meta charset="utf-8"><title>bench</title></head>
+/** The bench page; `workerUrl`: another build of the element's worker (the comparison below). */
+const page = (
+  workerUrl,
+) => `<!doctype html><html lang="bg"><head><meta charset="utf-8"><title>bench</title></head>
 <body><bg-complete label="Текст" model="/models/seed/" wasm-path="/ort/" threads="${threads}"
- dtype="${dtype}" debounce="0"></bg-complete><script type="module" src="/widget/bg-complete.min.js"></script></body></html>`;
+ dtype="${dtype}" debounce="0"${workerUrl ? ` worker-url="${workerUrl}"` : ''}></bg-complete><script type="module" src="/widget/bg-complete.min.js"></script></body></html>`;
+
+// The comparison: the same worker source built with onnxruntime-web's own JavaScript (its /wasm
+// entry, as the worker was until @bg-gpt2/runtime/onnxruntime-wasm) instead of our binding.
+const comparisonFolder = join(root, 'bench', '.data', 'widget-worker-onnxruntime-web');
+const { build } = await import('esbuild');
+await build({
+  entryPoints: { worker: join(widgetFolder, 'src', 'worker.ts') },
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'browser',
+  target: 'es2022',
+  minify: true,
+  outdir: comparisonFolder,
+  conditions: ['onnxruntime-web-use-extern-wasm', 'browser', 'import'],
+  alias: { 'onnxruntime-common': 'onnxruntime-web/wasm' },
+  absWorkingDir: widgetFolder, // where an alias resolves (the widget has onnxruntime-web)
+  logLevel: 'error',
+});
+const engines = [
+  { name: 'our binding (the widget)', workerUrl: undefined },
+  { name: "onnxruntime-web's JavaScript", workerUrl: '/comparison/worker.js' },
+];
+
 const mounts = [
   ['/widget/', join(widgetFolder, 'dist')],
+  ['/comparison/', comparisonFolder],
   ['/ort/', onnxRuntimeWeb],
   ['/models/seed/', modelFolder],
 ];
@@ -93,8 +123,9 @@ const server = createServer(async (request, response) => {
   const path = new URL(request.url ?? '/', 'http://127.0.0.1').pathname;
   response.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
   response.setHeader('Cross-Origin-Embedder-Policy', 'require-corp');
-  if (path === '/') {
-    response.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' }).end(page);
+  if (path === '/' || path === '/comparison') {
+    const html = page(path === '/' ? undefined : '/comparison/worker.js');
+    response.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' }).end(html);
     return;
   }
   const mount = mounts.find(([prefix]) => path.startsWith(prefix));
@@ -121,23 +152,32 @@ const browser = await chromium.launch({
   headless: true,
   args: chromiumArguments,
 });
-const tab = await (await browser.newContext()).newPage();
-tab.on('pageerror', (error) => console.error('page error:', error.message));
+const context = await browser.newContext();
 const loadStarted = performance.now();
-await tab.goto(`${origin}/`);
-await tab.waitForFunction(
-  () => document.querySelector('bg-complete')?.getAttribute('state') === 'ready',
-  null,
-  {
-    timeout: 300_000,
-  },
-);
+
+/** Opens the bench page with one worker build; resolves when its model is ready. */
+async function openTab(workerUrl) {
+  const tab = await context.newPage();
+  tab.on('pageerror', (error) => console.error('page error:', error.message));
+  await tab.goto(`${origin}/${workerUrl === undefined ? '' : 'comparison'}`);
+  await tab.waitForFunction(
+    () => document.querySelector('bg-complete')?.getAttribute('state') === 'ready',
+    null,
+    { timeout: 300_000 },
+  );
+  return tab;
+}
+const tabs = [];
+for (const engine of engines) tabs.push(await openTab(engine.workerUrl));
 const browserLoadMs = performance.now() - loadStarted;
+const tab = tabs[0];
 const isolated = await tab.evaluate(() => crossOriginIsolated);
 
 /** Types `text` as one input (the pause is 0) and waits for the finished suggestion. */
-function complete(text, maxNewTokens) {
-  return tab.evaluate(
+async function complete(text, maxNewTokens, on = tab) {
+  // A page in the background has its timers throttled (the element's pause is a timer).
+  if (tabs.length > 1) await on.bringToFront();
+  return on.evaluate(
     ({ text, maxNewTokens }) =>
       new Promise((resolve) => {
         const element = document.querySelector('bg-complete');
@@ -171,24 +211,29 @@ const median = (values) => {
 const round = (value, digits = 1) => Number(value.toFixed(digits));
 
 // Warm-up: the first runs allocate.
-for (const context of contexts.slice(0, 2)) await complete(context, 8);
+for (const on of tabs) for (const text of contexts.slice(0, 2)) await complete(text, 8, on);
 
-const latencies = [];
-const workerFirstText = [];
+// Trials alternate between the two worker builds, so that drifting load hits both alike.
+const latencies = engines.map(() => []);
 for (let trial = 0; trial < trials; trial++) {
-  const { firstTextMs, last } = await complete(contexts[trial % contexts.length], 8);
-  if (firstTextMs !== undefined) latencies.push(firstTextMs);
-  if (last?.firstTextMs !== undefined) workerFirstText.push(last.firstTextMs);
-  if (process.env.BENCH_DEBUG) console.log(firstTextMs, last);
-}
-
-const browserDecode = [];
-for (let trial = 0; trial < Math.max(3, Math.ceil(trials / 4)); trial++) {
-  const { last } = await complete(contexts[trial % contexts.length], decodeTokens);
-  if (last !== undefined && last.tokens > 8 && last.firstTextMs !== undefined) {
-    browserDecode.push((last.totalMs - last.firstTextMs) / (last.tokens - 1));
+  for (const [index, on] of tabs.entries()) {
+    const { firstTextMs, last } = await complete(contexts[trial % contexts.length], 8, on);
+    if (firstTextMs !== undefined) latencies[index].push(firstTextMs);
+    if (process.env.BENCH_DEBUG) console.log(engines[index].name, firstTextMs, last);
   }
 }
+
+const browserDecodes = engines.map(() => []);
+for (let trial = 0; trial < Math.max(3, Math.ceil(trials / 4)); trial++) {
+  for (const [index, on] of tabs.entries()) {
+    const { last } = await complete(contexts[trial % contexts.length], decodeTokens, on);
+    if (last !== undefined && last.tokens > 8 && last.firstTextMs !== undefined) {
+      browserDecodes[index].push((last.totalMs - last.firstTextMs) / (last.tokens - 1));
+    }
+  }
+}
+await tabs[1].close();
+const browserDecode = browserDecodes[0];
 
 // Memory over many completions in one page: the page's and the worker's JS heaps after a GC
 // (DevTools protocol) and the renderer processes' resident memory (JS, WebAssembly, DOM).
@@ -317,12 +362,17 @@ const report = {
   browser: {
     loadMs: round(browserLoadMs),
     firstGhostMs: {
-      median: round(median(latencies)),
-      min: round(Math.min(...latencies)),
-      max: round(Math.max(...latencies)),
-      trials: latencies.length,
+      median: round(median(latencies[0])),
+      min: round(Math.min(...latencies[0])),
+      max: round(Math.max(...latencies[0])),
+      trials: latencies[0].length,
     },
     decodeMsPerToken: round(median(browserDecode), 2),
+  },
+  comparison: {
+    worker: engines[1].name,
+    firstGhostMs: { median: round(median(latencies[1])), trials: latencies[1].length },
+    decodeMsPerToken: round(median(browserDecodes[1]), 2),
   },
   node: {
     firstTextMs: { median: round(median(nodeFirst)), trials: nodeFirst.length },
@@ -345,12 +395,15 @@ console.log(
   `contexts of ${contextTokens.join(', ')} tokens; page ready after ${report.browser.loadMs} ms`,
 );
 console.log('');
-console.log('                                       Chromium (widget)   onnxruntime-node   ratio');
+const column = (value, unit = '') => `${String(value).padStart(8)}${unit}`;
 console.log(
-  `first ghost character after the pause   ${String(report.browser.firstGhostMs.median).padStart(8)} ms      ${String(report.node.firstTextMs.median).padStart(8)} ms (first text)`,
+  `                                       Chromium: our binding   Chromium: onnxruntime-web's JS   onnxruntime-node   ratio (ours / node)`,
 );
 console.log(
-  `decode, ms/token (${decodeTokens} greedy tokens)      ${String(report.browser.decodeMsPerToken).padStart(8)}          ${String(report.node.decodeMsPerToken).padStart(8)}        ${report.decodeRatioBrowserToNode}×`,
+  `first ghost character after the pause   ${column(report.browser.firstGhostMs.median, ' ms')}            ${column(report.comparison.firstGhostMs.median, ' ms')}                    ${column(report.node.firstTextMs.median, ' ms')} (first text)`,
+);
+console.log(
+  `decode, ms/token (${decodeTokens} greedy tokens)      ${column(report.browser.decodeMsPerToken)}               ${column(report.comparison.decodeMsPerToken)}                       ${column(report.node.decodeMsPerToken)}        ${report.decodeRatioBrowserToNode}×`,
 );
 console.log('');
 console.log('memory after n completions (MB): page JS heap, worker JS heap, renderer resident');
