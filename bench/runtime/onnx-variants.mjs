@@ -83,6 +83,7 @@ const CONFIGS = {
   'q8-nbits32': { dtype: 'q8', variant: 'optimized', tuning: { int8BlockSize: 32 } },
   'q4-asym': { dtype: 'q4', variant: 'optimized', tuning: { asymmetric: true } },
   'q4-acc0': { dtype: 'q4', variant: 'optimized', tuning: { accuracyLevel: 0 } },
+  'q4-acc1': { dtype: 'q4', variant: 'optimized', tuning: { accuracyLevel: 1 } },
   'q4-block64': { dtype: 'q4', variant: 'optimized', tuning: { int4BlockSize: 64 } },
   'q4-block128': { dtype: 'q4', variant: 'optimized', tuning: { int4BlockSize: 128 } },
   'q8-acc0': { dtype: 'q8', variant: 'optimized', tuning: { accuracyLevel: 0 } },
@@ -90,6 +91,8 @@ const CONFIGS = {
   'q4-plain': { dtype: 'q4', variant: 'plain' },
   'q8-no-mha': { dtype: 'q8', variant: 'optimized', tuning: { multiHeadAttention: false } },
   'q4-no-mha': { dtype: 'q4', variant: 'optimized', tuning: { multiHeadAttention: false } },
+  'q4-mha': { dtype: 'q4', variant: 'optimized', tuning: { multiHeadAttention: true } },
+  'q8-mha': { dtype: 'q8', variant: 'optimized', tuning: { multiHeadAttention: true } },
   // Baseline: torch.onnx.export of the same shape (tooling/gpt2-fixtures), as transformers.js
   // would get it from Optimum; no num_logits_to_keep, lm_head as a second (transposed) copy.
   'torch-export': { external: 'bench/.data/seed-shaped-transformersjs/onnx/model.onnx' },

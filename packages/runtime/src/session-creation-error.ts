@@ -3,8 +3,8 @@ import { RuntimeError } from './errors.js';
 /**
  * The error for a session ONNX Runtime would not create: `INVALID_ARGUMENT` when it refused the
  * session options (its option checks throw a `TypeError`, or a message naming `sessionOptions`)
- * — nothing is wrong with the model then; else `MODEL_INVALID`, with `advice` on what to do
- * about the file.
+ * — nothing is wrong with the model then; a `RuntimeError` the backend threw, as it is; else
+ * `MODEL_INVALID`, with `advice` on what to do about the file.
  */
 export function sessionCreationError(
   backendName: string,
@@ -12,6 +12,9 @@ export function sessionCreationError(
   cause: unknown,
   advice: string,
 ): RuntimeError {
+  // A backend that already said what is wrong in this package's terms (say, its WebAssembly
+  // files are missing: NO_BACKEND) is passed on as it is.
+  if (cause instanceof RuntimeError) return cause;
   const message = cause instanceof Error ? cause.message : String(cause);
   if (cause instanceof TypeError || /sessionOptions/.test(message)) {
     return new RuntimeError(

@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { InferenceSession as OnnxRuntimeSession } from 'onnxruntime-common';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadModel, type Model, registerBackend, unregisterBackend } from '../src/node.js';
 import { env, InferenceSession, onnxRuntimeWebVersion, Tensor } from '../src/onnxruntime-wasm.js';
 import {
@@ -230,6 +230,42 @@ describe('@bg-gpt2/runtime/onnxruntime-wasm', () => {
     );
     expect(error.code).toBe('MODEL_INVALID');
     expect(error.message).toContain('onnxruntime-wasm-test');
+  });
+
+  it('WebAssembly files that are not where wasmPaths says: NO_BACKEND saying where to serve them, also through loadModel', async () => {
+    vi.resetModules();
+    const fresh = await import('../src/onnxruntime-wasm.js');
+    fresh.env.wasm.wasmPaths = pathToFileURL(join(temporary, 'no-such-folder/')).href;
+    const error = await rejection(fresh.InferenceSession.create(tinyBytes));
+    expect(error.code).toBe('NO_BACKEND');
+    expect(error.message).toContain('ort-wasm-simd-threaded.mjs');
+    expect(error.message).toContain('wasm-path');
+    const { loadModel: freshLoadModel, registerBackend: freshRegister } = await import(
+      '../src/node.js'
+    );
+    freshRegister(
+      'onnxruntime-wasm-missing',
+      {
+        async init() {},
+        createSession: async () =>
+          (await fresh.InferenceSession.create(tinyBytes)) as unknown as OnnxRuntimeSession,
+      },
+      -1,
+    );
+    const loading = await rejection(
+      freshLoadModel(await makeModelFolder(temporary, 'missing-wasm'), {
+        tokenizer: false,
+        backend: 'onnxruntime-wasm-missing',
+      }),
+    );
+    expect(loading.code).toBe('NO_BACKEND');
+    expect(loading.message).toContain('could not be loaded from');
+    // Once the files are there, the next call loads them.
+    fresh.env.wasm.wasmPaths = env.wasm.wasmPaths;
+    const session = await fresh.InferenceSession.create(tinyBytes);
+    expect(session.outputNames).toContain('logits');
+    await session.release();
+    vi.resetModules();
   });
 
   it('checks tensors', () => {

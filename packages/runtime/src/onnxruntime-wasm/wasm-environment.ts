@@ -1,4 +1,8 @@
-import type { WasmModuleFlags } from './wasm-module.js';
+/** Where the two files are and how many threads to start (`env.wasm` of this binding). */
+export interface WasmModuleFlags {
+  wasmPaths?: string | { wasm?: string | URL; mjs?: string | URL } | undefined;
+  numThreads?: number | undefined;
+}
 
 /** The onnxruntime-web release whose WebAssembly build this binding drives (a test checks it). */
 export const onnxRuntimeWebVersion = '1.30.0';

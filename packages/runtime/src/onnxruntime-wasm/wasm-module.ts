@@ -1,3 +1,6 @@
+import { RuntimeError } from '../errors.js';
+import { onnxRuntimeWebVersion, type WasmModuleFlags } from './wasm-environment.js';
+
 /**
  * The part of onnxruntime-web's Emscripten module (`ort-wasm-simd-threaded.mjs` and its `.wasm`)
  * that this binding calls: ONNX Runtime's C API as onnxruntime-web 1.30 compiles it (32-bit
@@ -76,12 +79,6 @@ export interface OrtWasmModule {
 interface ModuleSettings {
   numThreads: number;
   locateFile(file: string): string;
-}
-
-/** Where the two files are and how many threads to start (`env.wasm` of this binding). */
-export interface WasmModuleFlags {
-  wasmPaths?: string | { wasm?: string | URL; mjs?: string | URL } | undefined;
-  numThreads?: number | undefined;
 }
 
 /** The Emscripten loader and binary of onnxruntime-web's plain WebAssembly build. */
@@ -172,7 +169,10 @@ async function startableUrl(url: string, threaded: boolean): Promise<string> {
 
 async function instantiate(flags: WasmModuleFlags): Promise<OrtWasmModule> {
   if (!WebAssembly.validate(simdProbe)) {
-    throw new Error('WebAssembly SIMD is not supported here; ONNX Runtime needs it.');
+    throw new RuntimeError(
+      'NO_BACKEND',
+      'This browser has no WebAssembly SIMD, which ONNX Runtime needs; use a current browser.',
+    );
   }
   let numThreads = flags.numThreads ?? 1;
   if (!Number.isInteger(numThreads) || numThreads < 1) {
@@ -181,16 +181,31 @@ async function instantiate(flags: WasmModuleFlags): Promise<OrtWasmModule> {
   if (numThreads > 1 && !threadsAvailable()) numThreads = 1;
   const loaderUrl = fileUrl(flags.wasmPaths, wasmLoaderFile);
   const binaryUrl = fileUrl(flags.wasmPaths, wasmBinaryFile);
-  const url = await startableUrl(loaderUrl, numThreads > 1);
-  const loader = (await import(/* @vite-ignore */ /* webpackIgnore: true */ url)) as {
-    default: (settings: ModuleSettings) => Promise<OrtWasmModule>;
-  };
-  const wasm = await loader.default({
-    numThreads,
-    locateFile: (file) => (file.endsWith('.wasm') ? binaryUrl : new URL(file, loaderUrl).href),
-  });
+  let wasm: OrtWasmModule;
+  try {
+    const url = await startableUrl(loaderUrl, numThreads > 1);
+    const loader = (await import(/* @vite-ignore */ /* webpackIgnore: true */ url)) as {
+      default: (settings: ModuleSettings) => Promise<OrtWasmModule>;
+    };
+    wasm = await loader.default({
+      numThreads,
+      locateFile: (file) => (file.endsWith('.wasm') ? binaryUrl : new URL(file, loaderUrl).href),
+    });
+  } catch (cause) {
+    throw new RuntimeError(
+      'NO_BACKEND',
+      `ONNX Runtime's WebAssembly files could not be loaded from ${loaderUrl} and ${binaryUrl} ` +
+        `(${cause instanceof Error ? cause.message : String(cause)}). Serve onnxruntime-web's ` +
+        `dist/${wasmLoaderFile} and dist/${wasmBinaryFile} there, or point wasmPaths (wasm-path ` +
+        'on <bg-complete>) at where they are.',
+      { cause },
+    );
+  }
   if (wasm.PTR_SIZE !== 4) {
-    throw new Error(`${loaderUrl} is a 64-bit build; this binding drives the 32-bit one.`);
+    throw new RuntimeError(
+      'NO_BACKEND',
+      `${loaderUrl} is a 64-bit build of ONNX Runtime; serve the 32-bit ${wasmLoaderFile} of onnxruntime-web ${onnxRuntimeWebVersion}.`,
+    );
   }
   if (wasm._OrtInit(numThreads, 2) !== 0) throw lastError(wasm, "Can't initialize onnxruntime.");
   return wasm;

@@ -456,6 +456,43 @@ describe('<bg-complete> in Chromium', () => {
     expect(await read((element) => element.requestStatistics!.workers)).toBe(workers + 1);
   });
 
+  it("says where to serve ONNX Runtime's WebAssembly files when wasm-path is wrong", async () => {
+    const failed = page.evaluate(
+      () =>
+        new Promise<string>((resolve) => {
+          document
+            .querySelector('bg-complete')!
+            .addEventListener(
+              'bg-error',
+              (event) => resolve((event as CustomEvent<{ code: string }>).detail.code),
+              { once: true },
+            );
+        }),
+    );
+    await read((element) => {
+      element.wasmPath = '/ort-missing/';
+      element.model = '/models/test/';
+    });
+    expect(await failed).toBe('NO_BACKEND');
+    expect(await page.locator('bg-complete').getAttribute('state')).toBe('error');
+    expect(await page.locator('bg-complete [part=status]').textContent()).toMatch(
+      /ort-wasm-simd-threaded\.mjs.*wasm-path/,
+    );
+    const ready = page.evaluate(
+      () =>
+        new Promise<void>((resolve) => {
+          document
+            .querySelector('bg-complete')!
+            .addEventListener('bg-ready', () => resolve(), { once: true });
+        }),
+    );
+    await read((element) => {
+      element.wasmPath = '/ort/';
+    });
+    await ready;
+    expect(await page.locator('bg-complete').getAttribute('state')).toBe('ready');
+  });
+
   it('recovers from a worker crash on the next input', async () => {
     const failed = page.evaluate(
       () =>
