@@ -88,6 +88,11 @@ const CONFIGS = {
   'q4-block128': { dtype: 'q4', variant: 'optimized', tuning: { int4BlockSize: 128 } },
   'q8-acc0': { dtype: 'q8', variant: 'optimized', tuning: { accuracyLevel: 0 } },
   'q4-emb16': { dtype: 'q4', variant: 'optimized', tuning: { embeddingLookup: 'float16' } },
+  'q4-gather-quantized': {
+    dtype: 'q4',
+    variant: 'optimized',
+    tuning: { embeddingLookup: 'GatherBlockQuantized' },
+  },
   'q4-plain': { dtype: 'q4', variant: 'plain' },
   'q8-no-mha': { dtype: 'q8', variant: 'optimized', tuning: { multiHeadAttention: false } },
   'q4-no-mha': { dtype: 'q4', variant: 'optimized', tuning: { multiHeadAttention: false } },

@@ -54,9 +54,9 @@ export interface Gpt2GraphTuning extends WeightStorageTuning {
   /**
    * `optimized`: attention by `com.microsoft.MultiHeadAttention` (with the KV cache). With
    * `keyValueOutputs: 'new'`, `MultiHeadAttention` concatenates past and new inside (one
-   * operator instead of about a dozen small ones per layer, but a copy of the cache per call):
-   * the default for fp32 (faster for short contexts, even at 512 tokens); the other dtypes
-   * default to attention over the separate past (no copy of the cache).
+   * operator instead of about a dozen small ones per layer, but a copy of the cache per call);
+   * by default every dtype attends over the separate past instead (no copy of the cache:
+   * measured faster, see the constructor).
    */
   multiHeadAttention?: boolean;
   /** `optimized`: the GELU by `com.microsoft.FastGelu` (tanh) or `com.microsoft.Gelu` (erf). */
@@ -131,15 +131,15 @@ class Gpt2GraphWriter {
     this.storage = createWeightStorage(this.graph, options.dtype, tuning);
     this.headSize = config.embeddingSize / config.headCount;
     this.useSkipLayerNorm = optimized && (tuning.skipLayerNormalization ?? true);
-    // Measured (seed-shaped model, 2 threads, ms/token): with 'new' outputs, MultiHeadAttention
-    // against the separate past — fp32 10.5 vs 11.8 after 8 tokens, 12.2 vs 12.3 after 512,
-    // 16.2 vs 14.7 after 950 (its copy of the cache grows); q8 4.9 vs 5.1 and 6.4 vs 6.2;
-    // q4 4.3 vs 4.7 and 6.4 vs 5.1. So: fp32 takes it, the quantized types (whose steps are
-    // short enough that the copy shows) keep the separate past.
+    // Measured (seed-shaped model, ms/token): with 'new' outputs, attention over the separate
+    // past against MultiHeadAttention (which copies the cache into its present every call).
+    // Intel Sapphire Rapids ×2: fp32 2 threads 14.04 vs 14.08 after 8 tokens, 14.95 vs 16.24
+    // after 512 (1 thread, CPU time: 24.6 vs 24.8 and 27.1 vs 29.2); q4 3.41 vs 3.65 and
+    // 5.08 vs 6.40. (On an AMD EPYC ×2, fp32 had gained from it after 8 tokens: 10.5 vs 11.8.)
+    // So every dtype attends over the separate past; 'present' outputs use MultiHeadAttention.
     this.useMultiHeadAttention =
       optimized &&
-      (tuning.multiHeadAttention ??
-        ((options.keyValueOutputs ?? 'present') === 'present' || options.dtype === 'fp32'));
+      (tuning.multiHeadAttention ?? (options.keyValueOutputs ?? 'present') === 'present');
     this.useFusedGelu = optimized && (tuning.fusedGelu ?? true);
     this.keyValueOutputs = options.keyValueOutputs ?? 'present';
   }

@@ -110,10 +110,17 @@ export class BlockQuantizedStorage implements WeightStorage {
 
   table(table: Float32Tensor, name: string): EmbeddingTable {
     const [rows, size] = matrixSize(table);
+    const lookup = this.tuning.embeddingLookup ?? 'quantized';
     const stored = this.store(table.data, rows, size, name);
     const project = (input: string) =>
       this.matMulNBits(input, stored, size, rows, `${name}.project`);
-    if (this.tuning.embeddingLookup === 'float16') {
+    if (lookup === 'GatherBlockQuantized' && !stored.zeroPoints) {
+      return {
+        lookup: (indices) => this.gatherBlockQuantized(stored, indices, size, name),
+        project,
+      };
+    }
+    if (lookup === 'float16') {
       const copy = new FloatStorage(this.graph, 'float16').table(table, `${name}.float16`);
       return { lookup: (indices) => copy.lookup(indices), project };
     }
@@ -122,6 +129,45 @@ export class BlockQuantizedStorage implements WeightStorage {
 
   lookupTable(table: Float32Tensor, name: string): EmbeddingTable {
     return new FloatStorage(this.graph, 'float16').table(table, name);
+  }
+
+  /**
+   * `table[indices]` dequantized by one `com.microsoft.GatherBlockQuantized`, which reads the
+   * `MatMulNBits` codes `[rows, blockCount, blobSize]` as they are (blocks of `blockSize` along
+   * its last axis, the default zero point) with the scales viewed as `[rows, blockCount, 1]` (a
+   * `Reshape` ONNX Runtime folds at load): `[B, S, size]` float32. Symmetric tables only.
+   */
+  private gatherBlockQuantized(
+    stored: StoredBlockWeight,
+    indices: string,
+    size: number,
+    name: string,
+  ): string {
+    const { graph, bits, blockSize } = this;
+    graph.scope = `${name}.lookup`;
+    const scales = graph.node('Reshape', [stored.scales, graph.int64Constant([0, 0, 1])], {
+      name: 'block_scales',
+    });
+    const blocks = graph.node('GatherBlockQuantized', [stored.packed, indices, scales], {
+      domain: microsoft,
+      name: 'gather',
+      attributes: { bits, block_size: blockSize, gather_axis: 0, quantize_axis: 2 },
+    }); // [B, S, blockCount, blockSize]
+    const flat = graph.node('Reshape', [
+      blocks,
+      graph.int64Constant([0, 0, stored.blockCount * blockSize]),
+    ]);
+    const result =
+      stored.blockCount * blockSize === size
+        ? flat
+        : graph.node('Slice', [
+            flat,
+            graph.int64Constant([0]),
+            graph.int64Constant([size]),
+            graph.int64Constant([-1]),
+          ]);
+    graph.scope = '';
+    return result;
   }
 
   /** `table[indices]` dequantized: `[B, S, size]` float32, from the packed rows. */

@@ -36,9 +36,10 @@ export interface WeightStorageTuning {
   accuracyLevel?: number;
   /**
    * `q8`/`q4`: where token-embedding lookups read from: the quantized table that the output
-   * projection uses (default: stored once) or a float16 copy (stored twice, for comparison).
+   * projection uses, dequantized by plain ONNX operators (default: stored once) or by one
+   * `com.microsoft.GatherBlockQuantized`, or a float16 copy (stored twice, for comparison).
    */
-  embeddingLookup?: 'quantized' | 'float16';
+  embeddingLookup?: 'quantized' | 'GatherBlockQuantized' | 'float16';
   /** fp32/fp16 output projection: `Gemm` with `transB` (default) or `MatMul` by a transposed copy. */
   outputProjection?: 'Gemm' | 'MatMul';
 }

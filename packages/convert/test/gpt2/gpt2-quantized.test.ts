@@ -117,3 +117,26 @@ describe.each(['fp16', 'q8', 'int8', 'q4'] as const)('%s weights', (dtype) => {
     },
   );
 });
+
+describe('q4 embedding lookup by GatherBlockQuantized', () => {
+  it('gives the logits of the plain-operator dequantization of the same table', async () => {
+    const logitsOf = async (embeddingLookup: 'quantized' | 'GatherBlockQuantized') => {
+      const model = convertGpt2ToOnnx(weights, config, {
+        dtype: 'q4',
+        keyValueOutputs: 'new',
+        tuning: { embeddingLookup },
+      });
+      const decoder = new CachedDecoder(await createSession(model.toBytes()), config);
+      const prompt = reference.prompts[1]!;
+      decoder.reset(1);
+      const { logits } = await decoder.run(
+        [prompt.input_ids],
+        [prompt.input_ids.map((_, index) => index)],
+      );
+      return logits[0]!;
+    };
+    const plain = await logitsOf('quantized');
+    const gathered = await logitsOf('GatherBlockQuantized');
+    expect(maxAbsoluteDifference(plain.flat(), gathered.flat())).toBeLessThan(1e-5);
+  });
+});
