@@ -153,21 +153,23 @@ export class BlockQuantizedStorage implements WeightStorage {
       name: 'gather',
       attributes: { bits, block_size: blockSize, gather_axis: 0, quantize_axis: 2 },
     }); // [B, S, blockCount, blockSize]
-    const flat = graph.node('Reshape', [
-      blocks,
-      graph.int64Constant([0, 0, stored.blockCount * blockSize]),
-    ]);
-    const result =
-      stored.blockCount * blockSize === size
-        ? flat
-        : graph.node('Slice', [
-            flat,
-            graph.int64Constant([0]),
-            graph.int64Constant([size]),
-            graph.int64Constant([-1]),
-          ]);
+    const result = this.firstValues(blocks, stored.blockCount * blockSize, size);
     graph.scope = '';
     return result;
+  }
+
+  /** `[B, S, blockCount, blockSize]` → `[B, S, blockCount · blockSize]` → the first `size` values. */
+  private firstValues(blocks: string, padded: number, size: number): string {
+    const { graph } = this;
+    const flat = graph.node('Reshape', [blocks, graph.int64Constant([0, 0, padded])]);
+    return padded === size
+      ? flat
+      : graph.node('Slice', [
+          flat,
+          graph.int64Constant([0]),
+          graph.int64Constant([size]),
+          graph.int64Constant([-1]),
+        ]);
   }
 
   /** `table[indices]` dequantized: `[B, S, size]` float32, from the packed rows. */
@@ -204,20 +206,7 @@ export class BlockQuantizedStorage implements WeightStorage {
     const dequantized = graph.node('Mul', [graph.node('Sub', [values, zeroPoint]), scale], {
       name: 'dequantize',
     });
-    // [B, S, blockCount, blockSize] → [B, S, blockCount · blockSize] → the first `size` values.
-    const flat = graph.node('Reshape', [
-      dequantized,
-      graph.int64Constant([0, 0, blockCount * blockSize]),
-    ]);
-    const result =
-      blockCount * blockSize === size
-        ? flat
-        : graph.node('Slice', [
-            flat,
-            graph.int64Constant([0]),
-            graph.int64Constant([size]),
-            graph.int64Constant([-1]),
-          ]);
+    const result = this.firstValues(dequantized, blockCount * blockSize, size);
     graph.scope = '';
     return result;
   }

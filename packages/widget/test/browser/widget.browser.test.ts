@@ -88,6 +88,22 @@ function read<T>(reader: (element: BgComplete) => T): Promise<T> {
   ) as Promise<T>;
 }
 
+/** The code of the element's next `bg-error` event. */
+function nextErrorCode(): Promise<string> {
+  return page.evaluate(
+    () =>
+      new Promise<string>((resolve) => {
+        document
+          .querySelector('bg-complete')!
+          .addEventListener(
+            'bg-error',
+            (event) => resolve((event as CustomEvent<{ code: string }>).detail.code),
+            { once: true },
+          );
+      }),
+  );
+}
+
 async function typeInto(text: string, delay = 0): Promise<void> {
   await page.locator('bg-complete textarea').click();
   await page.keyboard.type(text, { delay });
@@ -429,19 +445,7 @@ describe('<bg-complete> in Chromium', () => {
   });
 
   it('shows a model that cannot be loaded as an error, and tries again on the next input', async () => {
-    const failure = () =>
-      page.evaluate(
-        () =>
-          new Promise<string>((resolve) => {
-            document
-              .querySelector('bg-complete')!
-              .addEventListener(
-                'bg-error',
-                (event) => resolve((event as CustomEvent<{ code: string }>).detail.code),
-                { once: true },
-              );
-          }),
-      );
+    const failure = nextErrorCode;
     const first = failure();
     await read((element) => {
       element.model = '/models/none/';
@@ -457,18 +461,7 @@ describe('<bg-complete> in Chromium', () => {
   });
 
   it("says where to serve ONNX Runtime's WebAssembly files when wasm-path is wrong", async () => {
-    const failed = page.evaluate(
-      () =>
-        new Promise<string>((resolve) => {
-          document
-            .querySelector('bg-complete')!
-            .addEventListener(
-              'bg-error',
-              (event) => resolve((event as CustomEvent<{ code: string }>).detail.code),
-              { once: true },
-            );
-        }),
-    );
+    const failed = nextErrorCode();
     await read((element) => {
       element.wasmPath = '/ort-missing/';
       element.model = '/models/test/';
