@@ -162,12 +162,14 @@ export class InferenceSession {
       throw new TypeError('env.wasm.proxy: this build has no proxy worker; use onnxruntime-web.');
     }
     const wasm = await loadWasmModule(wasmEnvironment.wasm);
-    const bytes =
-      typeof model === 'string'
-        ? new Uint8Array(await (await fetch(model)).arrayBuffer())
-        : model instanceof Uint8Array
-          ? model
-          : new Uint8Array(model);
+    let bytes: Uint8Array;
+    if (typeof model === 'string') {
+      const response = await fetch(model);
+      if (!response.ok) throw new Error(`${model}: HTTP ${response.status}; no model there.`);
+      bytes = new Uint8Array(await response.arrayBuffer());
+    } else {
+      bytes = model instanceof Uint8Array ? model : new Uint8Array(model);
+    }
     const allocations: number[] = [];
     const namePointers: number[] = [];
     let optionsHandle = 0;
