@@ -33,6 +33,8 @@ const convertPackage = join(root, 'packages', 'convert');
 const variants = {
   fp32: { dtype: 'fp32' },
   q8: { dtype: 'q8' },
+  int8: { dtype: 'int8' },
+  'q8-b256': { dtype: 'q8', tuning: { int8BlockSize: 256 } },
   q4: { dtype: 'q4' },
   'fp32-no-mha': { dtype: 'fp32', tuning: { multiHeadAttention: false } },
   'fp32-matmul-head': { dtype: 'fp32', tuning: { outputProjection: 'MatMul' } },
@@ -153,7 +155,12 @@ async function main() {
 function convertVariant(name) {
   const { dtype, tuning } = variants[name];
   const folder = join(data, 'ab', name);
-  const fileName = { fp32: 'model.onnx', q8: 'model_quantized.onnx', q4: 'model_q4.onnx' }[dtype];
+  const fileName = {
+    fp32: 'model.onnx',
+    q8: 'model_quantized.onnx',
+    int8: 'model_int8.onnx',
+    q4: 'model_q4.onnx',
+  }[dtype];
   const file = join(folder, fileName);
   const converterBuilt = statSync(join(convertPackage, 'dist', 'index.js')).mtimeMs;
   if (existsSync(file) && statSync(file).mtimeMs > converterBuilt) return folder;

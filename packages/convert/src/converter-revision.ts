@@ -5,4 +5,4 @@
  * converted again instead of the old file being reused. The test
  * `test/gpt2/converter-revision.test.ts` fails when the output changes and this does not.
  */
-export const converterRevision = '2026-12-07';
+export const converterRevision = '2026-12-07.2';
