@@ -34,7 +34,7 @@ const variants = {
   fp32: { dtype: 'fp32' },
   q8: { dtype: 'q8' },
   int8: { dtype: 'int8' },
-  'q8-b256': { dtype: 'q8', tuning: { int8BlockSize: 256 } },
+  'q8-b128': { dtype: 'q8', tuning: { int8BlockSize: 128 } },
   q4: { dtype: 'q4' },
   'fp32-no-mha': { dtype: 'fp32', tuning: { multiHeadAttention: false } },
   'fp32-matmul-head': { dtype: 'fp32', tuning: { outputProjection: 'MatMul' } },

@@ -334,15 +334,18 @@ class AppendedKeyValueCache implements KeyValueCache {
     const signature = this.#signature;
     const config = this.#config;
     const names = signature.newKeys.flatMap((key, layer) => [key, signature.newValues[layer]!]);
-    const current = await Promise.all(
-      names.map(async (name) => {
-        const tensor = outputs[name];
-        if (tensor === undefined) {
-          throw new RuntimeError('MODEL_INVALID', `The model did not return ${name}.`);
-        }
-        return { tensor, values: await valuesOf(tensor) };
-      }),
-    );
+    const tensors = names.map((name) => {
+      const tensor = outputs[name];
+      if (tensor === undefined) {
+        throw new RuntimeError('MODEL_INVALID', `The model did not return ${name}.`);
+      }
+      return tensor;
+    });
+    // CPU outputs (every step in Node) are read in place, without a promise per tensor.
+    const values = tensors.every((tensor) => tensor.location === 'cpu')
+      ? tensors.map((tensor) => tensor.data as KeyValueArray)
+      : await Promise.all(tensors.map(valuesOf));
+    const current = tensors.map((tensor, index) => ({ tensor, values: values[index]! }));
     const rowSize = config.headSize;
     const batchSize = current[0]!.tensor.dims[0]!;
     const rows = batchSize * config.headCount; // one row per (batch, head)
