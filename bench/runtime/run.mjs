@@ -195,20 +195,23 @@ for (const configuration of configurations) {
 const transformersJs = (dtype) =>
   rows.find((row) => row.engine === 'transformers.js' && row.dtype === dtype);
 /**
- * The ratio of `row` to transformers.js with `dtype` at `promptLength`: the median over rounds of
- * each round's ratio (the rounds are interleaved, so a round's two runs share the machine's
- * state: a slow stretch of a shared machine cancels out), `undefined` without a reference.
+ * Each round's ratio of `row` to transformers.js with `dtype` at `promptLength` (the rounds are
+ * interleaved, so a round's two runs share the machine's state: a slow stretch of a shared
+ * machine cancels out); empty without a reference.
  */
-const ratio = (row, dtype, promptLength) => {
-  if (transformersJs(dtype) === undefined) return undefined;
-  const ours = pick(row.engine, row.dtype, promptLength);
+const pairedRatios = (row, dtype, promptLength) => {
+  if (transformersJs(dtype) === undefined) return [];
   const theirs = pick('transformers.js', dtype, promptLength);
-  const paired = ours
+  return pick(row.engine, row.dtype, promptLength)
     .map((run) => {
       const reference = theirs.find((other) => other.round === run.round);
       return reference ? run.msPerToken / reference.msPerToken : undefined;
     })
     .filter((value) => value !== undefined);
+};
+/** The median of {@link pairedRatios}, `undefined` without a reference. */
+const ratio = (row, dtype, promptLength) => {
+  const paired = pairedRatios(row, dtype, promptLength);
   return paired.length > 0 ? median(paired) : undefined;
 };
 const format = (value) => (value === undefined ? '—' : `${value.toFixed(2)}x`);
@@ -229,6 +232,18 @@ for (const row of rows) {
       `${row.ms512.toFixed(2)} | ${toFp32(row, 'ms512')} | ${sameDtype(row, 'ms512')} | ${(row.ms8 / floor[row.dtype]).toFixed(2)}x | ` +
       `${row.prefill512.toFixed(0)} | ${row.loadMs.toFixed(0)} | ${row.peakRssMb.toFixed(0)}${row.disturbed ? ' (disturbed)' : ''} |`,
   );
+}
+// The spread behind each ratio: a shared machine moves by more than the engines differ.
+console.log('\nPer round (bg-gpt2 / transformers.js with the same weight type, q4: with fp32):');
+for (const row of rows.filter((candidate) => candidate.engine === 'bg-gpt2')) {
+  const reference = row.dtype === 'int8' ? 'q8' : transformersJs(row.dtype) ? row.dtype : 'fp32';
+  const spread = prompts.map(
+    (promptLength) =>
+      `after ${promptLength}: ${pairedRatios(row, reference, promptLength)
+        .map((value) => value.toFixed(2))
+        .join(', ')}`,
+  );
+  console.log(`  ${row.dtype}: ${spread.join('; ')}`);
 }
 writeFileSync(
   join(data, 'runtime-results.json'),
