@@ -55,6 +55,14 @@ if (!existsSync(join(transformersJsFolder, 'onnx', 'model_quantized.onnx'))) {
       "(onnxruntime's quantize_dynamic with transformers.js's settings for GPT-2)",
   );
 }
+if (!existsSync(join(transformersJsFolder, 'onnx', 'model_q4.onnx'))) {
+  fail(
+    'no transformers.js q4 model; run /usr/bin/python3 tooling/gpt2-fixtures/quantize-matmul-4bits.py ' +
+      'bench/.data/seed-shaped-transformersjs/onnx/model.onnx ' +
+      'bench/.data/seed-shaped-transformersjs/onnx/model_q4.onnx --accuracy-level 4 ' +
+      "(onnxruntime's MatMul4BitsQuantizer with transformers.js's q4 settings, accuracy level 4)",
+  );
+}
 if (!existsSync(cli)) fail('build first: pnpm build');
 
 // Our model files, converted by our own CLI (again whenever the converter was rebuilt).
@@ -83,6 +91,10 @@ for (const [dtype, name] of Object.entries(ourFiles)) {
 const configurations = [
   { engine: 'transformers.js', dtype: 'fp32', folder: transformersJsFolder },
   { engine: 'transformers.js', dtype: 'q8', folder: transformersJsFolder },
+  // The plain onnxruntime int4 model: 4-bit MatMulNBits in blocks of 32 on every MatMul by a
+  // weight (transformers.js's q4), with accuracy level 4 like ours — the same kernel. (The
+  // file transformers.js ships leaves the level unset: a slower float path, not the reference.)
+  { engine: 'transformers.js', dtype: 'q4', folder: transformersJsFolder },
   { engine: 'bg-gpt2', dtype: 'fp32', folder: oursFolder },
   { engine: 'bg-gpt2', dtype: 'q8', folder: oursFolder },
   { engine: 'bg-gpt2', dtype: 'q4', folder: oursFolder },
@@ -234,7 +246,7 @@ for (const row of rows) {
   );
 }
 // The spread behind each ratio: a shared machine moves by more than the engines differ.
-console.log('\nPer round (bg-gpt2 / transformers.js with the same weight type, q4: with fp32):');
+console.log('\nPer round (bg-gpt2 / transformers.js with the same weight type; int8: its q8):');
 for (const row of rows.filter((candidate) => candidate.engine === 'bg-gpt2')) {
   const reference = row.dtype === 'int8' ? 'q8' : transformersJs(row.dtype) ? row.dtype : 'fp32';
   const spread = prompts.map(
