@@ -227,9 +227,10 @@ const ratio = (row, dtype, promptLength) => {
   return paired.length > 0 ? median(paired) : undefined;
 };
 const format = (value) => (value === undefined ? '—' : `${value.toFixed(2)}x`);
+/** transformers.js's dtype with the same kind of weights as `row` (int8: its q8). */
+const sameWeights = (row) => (row.dtype === 'int8' ? 'q8' : row.dtype);
 // Ratio to transformers.js with the same weight type (q8 and int8: its quantize_dynamic model).
-const sameDtype = (row, key) =>
-  format(ratio(row, row.dtype === 'int8' ? 'q8' : row.dtype, Number(key.slice(2))));
+const sameDtype = (row, key) => format(ratio(row, sameWeights(row), Number(key.slice(2))));
 const toFp32 = (row, key) => format(ratio(row, 'fp32', Number(key.slice(2))));
 console.log(
   `\n${newTokens} new tokens, 2 threads, ${rounds} round(s), medians (ratios: medians of the per-round ratios); floor = weights read once per token\n`,
@@ -246,12 +247,17 @@ for (const row of rows) {
   );
 }
 // The spread behind each ratio: a shared machine moves by more than the engines differ.
-console.log('\nPer round (bg-gpt2 / transformers.js with the same weight type; int8: its q8):');
+console.log(
+  '\nPer round (bg-gpt2 / transformers.js with the same weight type, int8: its q8; without one: fp32):',
+);
 for (const row of rows.filter((candidate) => candidate.engine === 'bg-gpt2')) {
-  const reference = row.dtype === 'int8' ? 'q8' : transformersJs(row.dtype) ? row.dtype : 'fp32';
   const spread = prompts.map(
     (promptLength) =>
-      `after ${promptLength}: ${pairedRatios(row, reference, promptLength)
+      `after ${promptLength}: ${pairedRatios(
+        row,
+        transformersJs(sameWeights(row)) ? sameWeights(row) : 'fp32',
+        promptLength,
+      )
         .map((value) => value.toFixed(2))
         .join(', ')}`,
   );
